@@ -1,0 +1,2 @@
+//! web-sse: Server-Sent Events for the browser.
+#![deny(missing_docs)]
