@@ -1,2 +1,55 @@
-//! web-sse: Server-Sent Events for the browser.
+//! Server-Sent Events for the browser.
+//!
+//! web-sse wraps the browser's [`EventSource`](https://html.spec.whatwg.org/multipage/server-sent-events.html)
+//! in Rust types: typed events instead of `JsValue`s, listeners that
+//! unregister when dropped, and a [`futures_core::Stream`] that ends cleanly
+//! when the source closes. Servers push events over one long-lived HTTP
+//! response, so pages stop polling.
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! use web_sse::EventSource;
+//!
+//! # async fn run() -> Result<(), web_sse::Error> {
+//! if !web_sse::is_supported() {
+//!     return Ok(()); // poll instead
+//! }
+//! let source = EventSource::new("/events")?;
+//!
+//! // Callbacks: keep the Listener for as long as you want the calls.
+//! let _open = source.on_open(|_| web_sys::console::log_1(&"open".into()));
+//!
+//! // Or a stream of several event types, in arrival order.
+//! let mut events = source.subscribe(&["message", "info"]);
+//! while let Some(event) = events.next().await {
+//!     let event = event?; // Err only when the browser gives up
+//!     web_sys::console::log_2(&event.event_type().into(), &event.data().into());
+//! }
+//! // The stream ended: the source was closed.
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Ownership
+//! An [`EventSource`] and every stream made from it share one connection,
+//! which closes when the last of them is dropped. [`Listener`]s stop when the
+//! connection closes. Nothing is leaked: every JS closure is owned by a
+//! handle that removes it on drop.
+//!
+//! # Features
+//! - `json`: [`EventSource::subscribe_json`] and [`MessageEvent::json`],
+//!   decoding event data with serde.
 #![deny(missing_docs)]
+#![warn(rust_2018_idioms)]
+
+mod error;
+mod event;
+mod source;
+mod stream;
+
+pub use error::Error;
+pub use event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
+pub use source::{is_supported, EventSource, EventSourceOptions, Listener};
+pub use stream::EventStream;
+#[cfg(feature = "json")]
+pub use stream::JsonStream;

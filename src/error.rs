@@ -1,0 +1,99 @@
+//! The one error type of the crate.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Everything that can go wrong when opening or reading an event source.
+///
+/// Each message says what happened and what to do about it. The enum is
+/// `#[non_exhaustive]`: match with a wildcard arm so that new variants are not
+/// a breaking change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The global scope has no `EventSource` constructor.
+    #[error(
+        "EventSource is not available in this environment: run in a browser window or \
+         worker that has it, and check web_sse::is_supported() first"
+    )]
+    Unsupported,
+
+    /// The browser could not parse the URL (the constructor threw `SyntaxError`).
+    #[error("cannot open an event source at {url:?}: {message}; pass an absolute URL or one relative to the page")]
+    InvalidUrl {
+        /// The URL as it was given.
+        url: String,
+        /// The browser's own explanation.
+        message: String,
+    },
+
+    /// A JavaScript exception that no other variant describes.
+    #[error("the browser threw {name}: {message}")]
+    Js {
+        /// The exception's `name`, for example `SecurityError`.
+        name: String,
+        /// The exception's `message`.
+        message: String,
+    },
+
+    /// The browser failed the connection and will not reconnect.
+    ///
+    /// This is what a non-200 status, a `Content-Type` other than
+    /// `text/event-stream`, a CORS refusal or a network error at the first
+    /// connection looks like: the browser does not say which.
+    #[error(
+        "the event source at {url} failed and the browser will not reconnect (a non-200 \
+         status, a wrong Content-Type, a CORS refusal or a network error); check the \
+         server's response in the network panel, then open a new EventSource"
+    )]
+    ConnectionFailed {
+        /// The source's URL, resolved by the browser.
+        url: String,
+    },
+
+    /// An event's data did not decode as the requested JSON type.
+    ///
+    /// Only a stream item or a call result: it never ends a stream.
+    #[cfg(feature = "json")]
+    #[error("the data of a {event_type:?} event is not the expected JSON: {message}")]
+    Json {
+        /// The type of the event whose data failed to decode.
+        event_type: String,
+        /// What serde_json reported.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Wraps an exception from the `EventSource` constructor.
+    pub(crate) fn from_constructor(url: &str, exception: JsValue) -> Self {
+        let (name, message) = name_and_message(&exception);
+        if name == "SyntaxError" {
+            Error::InvalidUrl {
+                url: url.to_owned(),
+                message,
+            }
+        } else {
+            Error::Js { name, message }
+        }
+    }
+}
+
+/// Reads `name` and `message` off any thrown value, `Error` or `DOMException`
+/// alike, without assuming its shape.
+fn name_and_message(exception: &JsValue) -> (String, String) {
+    let field = |key: &str| {
+        js_sys::Reflect::get(exception, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    match (field("name"), field("message")) {
+        (Some(name), Some(message)) => (name, message),
+        (name, _) => {
+            let message = exception
+                .dyn_ref::<js_sys::JsString>()
+                .map(String::from)
+                .unwrap_or_else(|| String::from("(no message)"));
+            (name.unwrap_or_else(|| String::from("Error")), message)
+        }
+    }
+}

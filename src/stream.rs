@@ -1,0 +1,178 @@
+//! Futures streams built on the listener layer.
+
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures_core::stream::{FusedStream, Stream};
+use gloo_events::EventListener;
+
+use crate::event::{MessageEvent, ReadyState};
+use crate::source::Shared;
+use crate::Error;
+
+pub(crate) type StreamItem = Result<MessageEvent, Error>;
+
+/// The events of one or more types from one source, in arrival order.
+///
+/// Made by [`EventSource::subscribe`](crate::EventSource::subscribe) or
+/// [`EventSource::messages`](crate::EventSource::messages). It implements
+/// [`Stream`] and [`FusedStream`].
+///
+/// # Errors
+/// A dropped connection that the browser is retrying is not an item: the
+/// stream simply waits, and resumes with the events after the reconnect. Use
+/// [`EventSource::on_error`](crate::EventSource::on_error) to watch those. When
+/// the browser gives up (a non-200 status, a wrong `Content-Type`, a failed
+/// first connection), the stream yields one
+/// [`Error::ConnectionFailed`] and then ends.
+///
+/// # Disconnection
+/// The stream ends with `None`:
+/// - after [`EventSource::close`](crate::EventSource::close), once it has
+///   yielded the events that arrived before the close;
+/// - after the `ConnectionFailed` item of a fatal error;
+/// - at once, when it is made from a source that is already closed.
+///
+/// The stream holds the connection open: dropping the
+/// [`EventSource`](crate::EventSource) handle does not end it. Dropping the
+/// stream removes its listeners, and closes the connection when nothing else
+/// holds it. Events buffered in a dropped stream are discarded.
+///
+/// The buffer is unbounded: a consumer that stops polling while the server
+/// keeps sending holds every event in memory.
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct EventStream {
+    receiver: UnboundedReceiver<StreamItem>,
+    /// Present until the stream ends, then released so that an ended stream
+    /// holds neither the connection nor its listeners.
+    subscription: Option<Subscription>,
+}
+
+#[derive(Debug)]
+struct Subscription {
+    _listeners: Vec<EventListener>,
+    _shared: Rc<Shared>,
+}
+
+impl EventStream {
+    pub(crate) fn new(shared: Rc<Shared>, event_types: &[&str]) -> Self {
+        let (sender, receiver) = mpsc::unbounded();
+        if ReadyState::of(&shared.raw) == ReadyState::Closed {
+            sender.close_channel();
+            return EventStream {
+                receiver,
+                subscription: None,
+            };
+        }
+        let mut listeners = Vec::with_capacity(event_types.len() + 1);
+        for event_type in event_types {
+            let sender = sender.clone();
+            listeners.push(EventListener::new(
+                &shared.raw,
+                (*event_type).to_owned(),
+                move |event| {
+                    // Fails only once the stream is gone, when nobody wants it.
+                    let _ = sender.unbounded_send(Ok(MessageEvent::from_dom(event)));
+                },
+            ));
+        }
+        listeners.push(fatal_error_listener(&shared, sender.clone()));
+        shared.track_stream(sender);
+        EventStream {
+            receiver,
+            subscription: Some(Subscription {
+                _listeners: listeners,
+                _shared: shared,
+            }),
+        }
+    }
+}
+
+/// Ends the stream when the browser gives up; ignores reconnects.
+fn fatal_error_listener(shared: &Shared, sender: UnboundedSender<StreamItem>) -> EventListener {
+    let raw = shared.raw.clone();
+    EventListener::new(&shared.raw, "error", move |_| {
+        if ReadyState::of(&raw) == ReadyState::Closed {
+            let _ = sender.unbounded_send(Err(Error::ConnectionFailed { url: raw.url() }));
+            sender.close_channel();
+        }
+    })
+}
+
+impl Stream for EventStream {
+    type Item = StreamItem;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let polled = Pin::new(&mut self.receiver).poll_next(cx);
+        if let Poll::Ready(None) = polled {
+            self.subscription = None;
+        }
+        polled
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.receiver.size_hint()
+    }
+}
+
+impl FusedStream for EventStream {
+    fn is_terminated(&self) -> bool {
+        self.receiver.is_terminated()
+    }
+}
+
+/// The events of one or more types, their data decoded as JSON into `T`.
+///
+/// Made by [`EventSource::subscribe_json`](crate::EventSource::subscribe_json).
+/// It ends exactly as [`EventStream`] does. An event whose data does not
+/// decode is an [`Error::Json`] item naming its type; the stream goes on.
+#[cfg(feature = "json")]
+#[must_use = "streams do nothing unless polled"]
+pub struct JsonStream<T> {
+    events: EventStream,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+#[cfg(feature = "json")]
+impl<T> JsonStream<T> {
+    pub(crate) fn new(events: EventStream) -> Self {
+        JsonStream {
+            events,
+            _type: std::marker::PhantomData,
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+impl<T> std::fmt::Debug for JsonStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonStream")
+            .field("events", &self.events)
+            .finish()
+    }
+}
+
+#[cfg(feature = "json")]
+impl<T: serde::de::DeserializeOwned> Stream for JsonStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.events)
+            .poll_next(cx)
+            .map(|item| item.map(|event| event.and_then(|event| event.json())))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.events.size_hint()
+    }
+}
+
+#[cfg(feature = "json")]
+impl<T: serde::de::DeserializeOwned> FusedStream for JsonStream<T> {
+    fn is_terminated(&self) -> bool {
+        self.events.is_terminated()
+    }
+}
