@@ -7,6 +7,7 @@
 //! response, so pages stop polling.
 //!
 //! ```no_run
+//! # fn log(_: &str) {}
 //! use futures::StreamExt;
 //! use web_sse::EventSource;
 //!
@@ -17,13 +18,13 @@
 //! let source = EventSource::new("/events")?;
 //!
 //! // Callbacks: keep the Listener for as long as you want the calls.
-//! let _open = source.on_open(|_| web_sys::console::log_1(&"open".into()));
+//! let _open = source.on_open(|_| log("open"));
 //!
 //! // Or a stream of several event types, in arrival order.
 //! let mut events = source.subscribe(&["message", "info"]);
 //! while let Some(event) = events.next().await {
 //!     let event = event?; // Err only when the browser gives up
-//!     web_sys::console::log_2(&event.event_type().into(), &event.data().into());
+//!     log(event.data());
 //! }
 //! // The stream ended: the source was closed.
 //! # Ok(())
@@ -46,6 +47,9 @@ mod error;
 mod event;
 mod source;
 mod stream;
+
+/// A spec-exact, incremental `text/event-stream` parser (no browser types).
+pub mod parse;
 
 pub use error::Error;
 pub use event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};

@@ -73,11 +73,12 @@ impl EventSourceOptions {
 /// because dropping it has an effect.
 ///
 /// ```no_run
+/// # fn log(_: &str) {}
 /// use web_sse::EventSource;
 ///
 /// let source = EventSource::new("/events")?;
 /// let _on_message = source.on_message(|event| {
-///     web_sys::console::log_1(&event.data().into());
+///     log(event.data());
 /// });
 /// # Ok::<(), web_sse::Error>(())
 /// ```
@@ -171,9 +172,10 @@ impl EventSource {
     /// server sets with `event: <name>`, or `"message"`.
     ///
     /// ```no_run
+    /// # fn log(_: &str) {}
     /// # let source = web_sse::EventSource::new("/events")?;
     /// let _info = source.on("info", |event| {
-    ///     web_sys::console::log_2(&"info:".into(), &event.data().into());
+    ///     log(event.data());
     /// });
     /// # Ok::<(), web_sse::Error>(())
     /// ```
@@ -190,6 +192,7 @@ impl EventSource {
     /// they arrive. See [`EventStream`] for how it ends.
     ///
     /// ```no_run
+    /// # fn log(_: &str) {}
     /// use futures::StreamExt;
     ///
     /// # async fn run() -> Result<(), web_sse::Error> {
@@ -197,7 +200,7 @@ impl EventSource {
     /// let mut events = source.subscribe(&["message", "info"]);
     /// while let Some(event) = events.next().await {
     ///     let event = event?;
-    ///     web_sys::console::log_2(&event.event_type().into(), &event.data().into());
+    ///     log(event.data());
     /// }
     /// # Ok(())
     /// # }
@@ -216,6 +219,7 @@ impl EventSource {
     /// the stream.
     ///
     /// ```no_run
+    /// # fn log(_: &str) {}
     /// use futures::StreamExt;
     ///
     /// #[derive(serde::Deserialize)]
@@ -226,8 +230,8 @@ impl EventSource {
     /// let mut stats = source.subscribe_json::<Stats>(&["stats"]);
     /// while let Some(item) = stats.next().await {
     ///     match item {
-    ///         Ok(stats) => web_sys::console::log_1(&stats.seq.into()),
-    ///         Err(error) => web_sys::console::warn_1(&error.to_string().into()),
+    ///         Ok(stats) => log(&format!("#{} {} clients", stats.seq, stats.clients)),
+    ///         Err(error) => log(&error.to_string()),
     ///     }
     /// }
     /// # Ok(())
