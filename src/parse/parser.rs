@@ -1,0 +1,435 @@
+//! The incremental parser: line assembly over byte chunks, then the spec's
+//! per-line field processing.
+
+use core::mem;
+use core::time::Duration;
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2};
+
+use super::{Event, Item, ParseError};
+
+/// The size limit a [`Parser::new`] parser uses: 1 MiB.
+///
+/// Large enough for any sensible event (browsers have no limit, but an event
+/// this size is already a poor fit for SSE), small enough that a server
+/// sending an endless line cannot exhaust a tab's memory.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 1 << 20;
+
+/// The UTF-8 byte order mark, which the decoder strips once at the start of a body.
+const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+
+/// An incremental, spec-exact `text/event-stream` parser.
+///
+/// Feed it the bytes of a response body in chunks of any size with
+/// [`feed`](Parser::feed); it calls you back with each [`Item`] as soon as
+/// the bytes that complete it arrive. Chunk boundaries never change the
+/// result: the chunks give exactly the items the whole body gives, even when
+/// a boundary falls inside `\r\n` or inside a multi-byte character.
+///
+/// At the end of each response body, clean or not, call
+/// [`finish`](Parser::finish). It discards the unfinished event, as the spec
+/// requires, and readies the parser for the body of the next connection,
+/// keeping the last event ID and the reconnection time.
+///
+/// The parser follows WHATWG HTML §9.2.6 "Interpreting an event stream" as a
+/// browser does:
+/// - one leading byte order mark is stripped from each body;
+/// - lines end at `\r\n`, `\n` or `\r`, and a `\r` at the end of a chunk
+///   ends its line at once (a `\n` starting the next chunk is then skipped);
+/// - bytes that are not valid UTF-8 become U+FFFD, exactly as the browser's
+///   decoder replaces them;
+/// - an `id` containing NUL is ignored, `retry` is accepted only when it is
+///   all ASCII digits, and a block with an `id` but no `data` still sets the
+///   last event ID;
+/// - a block without `data` dispatches nothing, and the event type defaults
+///   to `message`.
+///
+/// # Memory
+/// No line, and no event's data, may exceed the size limit
+/// ([`DEFAULT_MAX_EVENT_SIZE`] unless set with
+/// [`with_max_event_size`](Parser::with_max_event_size)). Beyond it the
+/// parser stops buffering, skips that event, and `feed` returns a
+/// [`ParseError`]; so its memory stays bounded by a small multiple of the
+/// limit whatever the server sends.
+///
+/// # Example
+/// ```
+/// use web_sse::parse::{Item, Parser};
+///
+/// let mut parser = Parser::new();
+/// let mut items = Vec::new();
+/// // A chunk boundary may fall anywhere, here inside "data".
+/// parser.feed(b"id: 7\nda", |item| items.push(item))?;
+/// parser.feed(b"ta: hello\n\n: ping\n", |item| items.push(item))?;
+///
+/// let Item::Event(event) = &items[0] else { panic!("expected an event") };
+/// assert_eq!(event.event_type, "message");
+/// assert_eq!(event.data, "hello");
+/// assert_eq!(event.last_event_id, "7");
+/// assert_eq!(items[1], Item::Comment(" ping".to_owned()));
+///
+/// // The connection ended: the next one resumes from event 7.
+/// parser.finish();
+/// assert_eq!(parser.last_event_id(), "7");
+/// # Ok::<(), web_sse::parse::ParseError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Parser {
+    max_size: usize,
+    /// How many bytes of a BOM the body has started with so far, while the
+    /// body is too short to tell; `None` once past the start of the body.
+    bom_matched: Option<u8>,
+    /// The last line ended in a `\r` at the very end of a chunk, so a `\n`
+    /// at the start of the next one belongs to that line end.
+    skip_lf: bool,
+    /// The start of a line that a chunk boundary split. Lines that lie
+    /// wholly inside a chunk are parsed in place and never copied here.
+    line: Vec<u8>,
+    /// The current line went over the limit; drop its bytes until it ends.
+    skipping_line: bool,
+    /// The current block went over the limit; ignore it until the blank
+    /// line that ends it.
+    skipping_block: bool,
+    /// The data buffer as raw bytes, without the spec's trailing `\n` (see
+    /// `has_data`). Kept undecoded so that it is decoded, and copied out,
+    /// once per event.
+    data: Vec<u8>,
+    /// Whether the block had a `data` line, i.e. whether the spec's data
+    /// buffer is non-empty.
+    has_data: bool,
+    event_type: String,
+    /// The spec's "last event ID buffer": set by `id` lines, and committed
+    /// to `last_event_id` when a block ends.
+    id_buffer: String,
+    last_event_id: String,
+    retry: Option<Duration>,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parser {
+    /// A parser with the [default size limit](DEFAULT_MAX_EVENT_SIZE), an
+    /// empty last event ID and no reconnection time.
+    pub fn new() -> Self {
+        Self::with_max_event_size(DEFAULT_MAX_EVENT_SIZE)
+    }
+
+    /// A parser that accepts lines, and event data, of at most `max_size` bytes.
+    ///
+    /// The limit counts bytes as sent, before U+FFFD replacement, and
+    /// excludes line ends. A line longer than the limit, or an event whose
+    /// `data` lines add up to more, makes [`feed`](Parser::feed) skip that
+    /// event and return a [`ParseError`].
+    pub fn with_max_event_size(max_size: usize) -> Self {
+        Self {
+            max_size,
+            bom_matched: Some(0),
+            skip_lf: false,
+            line: Vec::new(),
+            skipping_line: false,
+            skipping_block: false,
+            data: Vec::new(),
+            has_data: false,
+            event_type: String::new(),
+            id_buffer: String::new(),
+            last_event_id: String::new(),
+            retry: None,
+        }
+    }
+
+    /// The size limit in bytes; see [`with_max_event_size`](Parser::with_max_event_size).
+    pub fn max_event_size(&self) -> usize {
+        self.max_size
+    }
+
+    /// The last event ID: what a reconnect sends as `Last-Event-ID`
+    /// (when not empty).
+    ///
+    /// It changes only when a block ends (an unfinished block's `id` does
+    /// not count), and it survives [`finish`](Parser::finish).
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Sets the last event ID, for resuming a stream from an ID kept elsewhere.
+    ///
+    /// Call it before feeding a body, or right after
+    /// [`finish`](Parser::finish); called in the middle of a block it also
+    /// overrides that block's `id` field.
+    pub fn set_last_event_id(&mut self, id: &str) {
+        self.last_event_id.clear();
+        self.last_event_id.push_str(id);
+        self.id_buffer.clone_from(&self.last_event_id);
+    }
+
+    /// The reconnection time the server last set with a valid `retry`
+    /// field, if it ever did. It survives [`finish`](Parser::finish).
+    pub fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// Parses the next chunk of the body, calling `on_item` for each
+    /// [`Item`] that the chunk completes, in stream order.
+    ///
+    /// The whole chunk is always consumed; an incomplete line at its end is
+    /// kept for the next call.
+    ///
+    /// # Errors
+    /// A [`ParseError`] when a line or an event in this chunk went over the
+    /// size limit. That event was skipped (nothing of it is reported), but
+    /// the rest of the chunk was parsed and its items were reported; the
+    /// parser stays usable. If several events went over, the error is the
+    /// first one's.
+    pub fn feed(&mut self, chunk: &[u8], mut on_item: impl FnMut(Item)) -> Result<(), ParseError> {
+        let mut rest = chunk;
+        if let Some(matched) = self.bom_matched {
+            rest = self.strip_bom(matched, rest);
+        }
+        let mut first_error = None;
+        while !rest.is_empty() {
+            if mem::take(&mut self.skip_lf) && rest[0] == b'\n' {
+                rest = &rest[1..];
+                continue;
+            }
+            let Some(end) = memchr2(b'\r', b'\n', rest) else {
+                if let Err(error) = self.buffer_partial_line(rest) {
+                    first_error.get_or_insert(error);
+                }
+                break;
+            };
+            let next = if rest[end] == b'\n' {
+                end + 1
+            } else if end + 1 == rest.len() {
+                self.skip_lf = true;
+                end + 1
+            } else if rest[end + 1] == b'\n' {
+                end + 2
+            } else {
+                end + 1
+            };
+            if let Err(error) = self.end_line(&rest[..end], &mut on_item) {
+                first_error.get_or_insert(error);
+            }
+            rest = &rest[next..];
+        }
+        match first_error {
+            None => Ok(()),
+            Some(error) => Err(error),
+        }
+    }
+
+    /// Ends the current body: call it when the response ends, cleanly or not.
+    ///
+    /// As the spec requires, the unfinished event is discarded, with its
+    /// `id`, `event` and `data` fields and any incomplete last line. The
+    /// parser is then ready for the body of the next connection (whose
+    /// byte order mark it will strip), keeping the
+    /// [last event ID](Parser::last_event_id) and the
+    /// [reconnection time](Parser::retry).
+    pub fn finish(&mut self) {
+        self.bom_matched = Some(0);
+        self.skip_lf = false;
+        self.line.clear();
+        self.skipping_line = false;
+        self.skipping_block = false;
+        self.clear_block();
+    }
+
+    /// Strips the body's leading BOM, which may itself arrive split over
+    /// chunks, and returns the bytes after it.
+    fn strip_bom<'a>(&mut self, mut matched: u8, mut rest: &'a [u8]) -> &'a [u8] {
+        while let Some((&byte, after)) = rest.split_first() {
+            if byte != BOM[usize::from(matched)] {
+                // Not a BOM after all: what looked like one starts the first line.
+                self.line.extend_from_slice(&BOM[..usize::from(matched)]);
+                self.bom_matched = None;
+                return rest;
+            }
+            matched += 1;
+            rest = after;
+            if usize::from(matched) == BOM.len() {
+                self.bom_matched = None;
+                return rest;
+            }
+        }
+        self.bom_matched = Some(matched);
+        rest
+    }
+
+    /// Keeps the start of a line that the chunk boundary split.
+    fn buffer_partial_line(&mut self, part: &[u8]) -> Result<(), ParseError> {
+        if self.skipping_line {
+            return Ok(());
+        }
+        if self.line.len() + part.len() > self.max_size {
+            return Err(self.line_too_long());
+        }
+        self.line.extend_from_slice(part);
+        Ok(())
+    }
+
+    /// Handles a line end; `tail` is the part of the line in the current chunk.
+    fn end_line(&mut self, tail: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+        if mem::take(&mut self.skipping_line) {
+            return Ok(());
+        }
+        if self.line.is_empty() {
+            if tail.len() > self.max_size {
+                return Err(self.line_too_long());
+            }
+            return self.process_line(tail, on_item);
+        }
+        if self.line.len() + tail.len() > self.max_size {
+            return Err(self.line_too_long());
+        }
+        let mut line = mem::take(&mut self.line);
+        line.extend_from_slice(tail);
+        let result = self.process_line(&line, on_item);
+        line.clear();
+        self.line = line;
+        result
+    }
+
+    fn line_too_long(&mut self) -> ParseError {
+        self.line.clear();
+        self.skipping_line = true;
+        self.skip_block();
+        ParseError::LineTooLong {
+            limit: self.max_size,
+        }
+    }
+
+    /// Drops what the block has gathered, and the rest of it, up to its blank line.
+    fn skip_block(&mut self) {
+        self.clear_block();
+        self.skipping_block = true;
+    }
+
+    /// Forgets the current block's fields, as if it had not started.
+    fn clear_block(&mut self) {
+        self.data.clear();
+        self.has_data = false;
+        self.event_type.clear();
+        // Every block starts with the buffer equal to the committed ID (the
+        // previous block's end committed it), so this undoes only this block's `id`.
+        self.id_buffer.clone_from(&self.last_event_id);
+    }
+
+    /// The spec's per-line steps, on one complete line without its line end.
+    fn process_line(
+        &mut self,
+        line: &[u8],
+        on_item: &mut impl FnMut(Item),
+    ) -> Result<(), ParseError> {
+        if line.is_empty() {
+            if mem::take(&mut self.skipping_block) {
+                return Ok(());
+            }
+            self.dispatch(on_item);
+            return Ok(());
+        }
+        if self.skipping_block {
+            return Ok(());
+        }
+        let (name, value) = match memchr(b':', line) {
+            Some(0) => {
+                on_item(Item::Comment(decode(&line[1..]).into_owned()));
+                return Ok(());
+            }
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &[][..]),
+        };
+        match name {
+            b"data" => {
+                let separator = usize::from(self.has_data);
+                if self.data.len() + separator + value.len() > self.max_size {
+                    self.skip_block();
+                    return Err(ParseError::EventTooLarge {
+                        limit: self.max_size,
+                    });
+                }
+                if self.has_data {
+                    self.data.push(b'\n');
+                }
+                self.data.extend_from_slice(value);
+                self.has_data = true;
+            }
+            b"event" => {
+                self.event_type.clear();
+                self.event_type.push_str(&decode(value));
+            }
+            b"id" => {
+                if memchr(0, value).is_none() {
+                    self.id_buffer.clear();
+                    self.id_buffer.push_str(&decode(value));
+                }
+            }
+            b"retry" => {
+                if let Some(millis) = parse_retry(value) {
+                    let retry = Duration::from_millis(millis);
+                    self.retry = Some(retry);
+                    on_item(Item::Retry(retry));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The spec's "dispatch the event" steps, at a blank line.
+    fn dispatch(&mut self, on_item: &mut impl FnMut(Item)) {
+        if self.last_event_id != self.id_buffer {
+            self.last_event_id.clone_from(&self.id_buffer);
+        }
+        if !mem::take(&mut self.has_data) {
+            self.event_type.clear();
+            return;
+        }
+        // The buffer moves into the event rather than being copied out of it.
+        let data = match String::from_utf8(mem::take(&mut self.data)) {
+            Ok(data) => data,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        };
+        let event_type = if self.event_type.is_empty() {
+            String::from("message")
+        } else {
+            mem::take(&mut self.event_type)
+        };
+        on_item(Item::Event(Event {
+            event_type,
+            data,
+            last_event_id: self.last_event_id.clone(),
+        }));
+    }
+}
+
+/// UTF-8 decoding with U+FFFD replacement, which matches the WHATWG decoder.
+///
+/// Decoding a line on its own gives the same text as decoding the whole
+/// stream: line ends are ASCII, so no byte sequence spans one.
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+/// A `retry` value in milliseconds: ASCII digits only, else ignored.
+///
+/// A value too large for `u64` is ignored too, as Chromium does.
+fn parse_retry(value: &[u8]) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    value.iter().try_fold(0u64, |millis, &byte| {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        millis.checked_mul(10)?.checked_add(u64::from(byte - b'0'))
+    })
+}
