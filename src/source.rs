@@ -245,6 +245,32 @@ impl EventSource {
         crate::JsonStream::new(self.subscribe(event_types))
     }
 
+    /// Calls `callback` for each event of type `event_type`, its data decoded
+    /// as JSON into `T`; a decode failure is passed as [`Error::Json`].
+    ///
+    /// ```no_run
+    /// # fn log(_: &str) {}
+    /// #[derive(serde::Deserialize)]
+    /// struct Stats { seq: u64 }
+    ///
+    /// # let source = web_sse::EventSource::new("/events")?;
+    /// let _stats = source.on_json("stats", |stats: Result<Stats, web_sse::Error>| match stats {
+    ///     Ok(stats) => log(&stats.seq.to_string()),
+    ///     Err(error) => log(&error.to_string()),
+    /// });
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    #[cfg(feature = "json")]
+    pub fn on_json<T, F>(&self, event_type: &str, mut callback: F) -> Listener
+    where
+        T: serde::de::DeserializeOwned,
+        F: FnMut(Result<T, Error>) + 'static,
+    {
+        self.shared.listen(event_type, move |event| {
+            callback(MessageEvent::from_dom(event).json());
+        })
+    }
+
     /// The underlying `web_sys::EventSource`.
     ///
     /// Calling `close()` on it directly does not end this crate's streams;
