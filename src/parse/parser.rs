@@ -267,6 +267,7 @@ impl Parser {
             return Ok(());
         }
         if self.line.len() + part.len() > self.max_size {
+            self.skipping_line = true;
             return Err(self.line_too_long());
         }
         self.line.extend_from_slice(part);
@@ -297,7 +298,6 @@ impl Parser {
 
     fn line_too_long(&mut self) -> ParseError {
         self.line.clear();
-        self.skipping_line = true;
         self.skip_block();
         ParseError::LineTooLong {
             limit: self.max_size,
@@ -432,4 +432,43 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
         }
         millis.checked_mul(10)?.checked_add(u64::from(byte - b'0'))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bytes the parser holds on to, whatever it is fed.
+    fn held(parser: &Parser) -> usize {
+        parser.line.capacity()
+            + parser.data.capacity()
+            + parser.event_type.capacity()
+            + parser.id_buffer.capacity()
+            + parser.last_event_id.capacity()
+    }
+
+    #[test]
+    fn memory_stays_bounded_by_the_limit() {
+        let limit = 4096;
+        // What the server starts with, then repeats for ever.
+        let hostile: [(&[u8], &[u8]); 4] = [
+            (b"data: ", b"x"),   // one endless data line
+            (b"", b"data: x\n"), // endless data lines in one event
+            (b"id: ", b"x"),     // an endless id
+            (b":", b"x"),        // an endless comment
+        ];
+        for (start, unit) in hostile {
+            let mut parser = Parser::with_max_event_size(limit);
+            let filler: Vec<u8> = unit.iter().copied().cycle().take(1000).collect();
+            let mut errors = 0;
+            parser.feed(start, |_| {}).ok();
+            for _ in 0..1000 {
+                if parser.feed(&filler, |_| {}).is_err() {
+                    errors += 1;
+                }
+                assert!(held(&parser) <= 4 * limit, "{} bytes held", held(&parser));
+            }
+            assert!(errors >= 1, "repeating {unit:?} endlessly is an error");
+        }
+    }
 }
