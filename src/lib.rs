@@ -45,6 +45,7 @@
 
 mod error;
 mod event;
+mod js;
 mod source;
 mod stream;
 
