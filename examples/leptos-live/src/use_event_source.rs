@@ -31,6 +31,9 @@ pub struct SseEvent {
     pub last_event_id: String,
 }
 
+/// A callback for every collected event.
+pub type OnEvent = Rc<dyn Fn(&SseEvent)>;
+
 /// What `use_event_source` listens to and how much it keeps.
 #[derive(Clone)]
 pub struct UseEventSourceOptions {
@@ -39,7 +42,7 @@ pub struct UseEventSourceOptions {
     /// How many of the latest events to keep.
     pub keep: usize,
     /// Called for every collected event, for side effects outside the list.
-    pub on_event: Option<Rc<dyn Fn(&SseEvent)>>,
+    pub on_event: Option<OnEvent>,
 }
 
 impl Default for UseEventSourceOptions {
