@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# `npm test`: every test, host and browsers, with the set-up it needs.
+#
+#   1. scripts/setup.sh test        installs what is missing
+#   2. cargo test --all-features    host tests (parser, docs, ...)
+#   3. the SSE fixture server       tests/fixture/server.mjs on 127.0.0.1:8787
+#   4. wasm-pack test               headless Chrome and Firefox, all features, then default features
+#   5. later stages                 appended below the marker
+#
+# Fails fast; the summary at the end counts the tests of each stage.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+fixture_port="${WEB_SSE_FIXTURE_PORT:-8787}"
+export WEB_SSE_FIXTURE="http://127.0.0.1:$fixture_port"
+logs="$(mktemp -d "${TMPDIR:-/tmp}/web-sse-test.XXXXXX")"
+summary=()
+fixture_pid=""
+total_passed=0
+total_failed=0
+
+cleanup() {
+  if [[ -n "$fixture_pid" ]]; then
+    kill "$fixture_pid" 2>/dev/null || true
+    wait "$fixture_pid" 2>/dev/null || true
+    fixture_pid=""
+  fi
+}
+trap cleanup EXIT
+
+# Sum of the first number before " $word" on each "test result:" line.
+count() { # log word
+  grep -E '^test result: ' "$1" | grep -oE "[0-9]+ $2" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# stage NAME COMMAND...: runs COMMAND, shows and keeps its output, times it.
+stage() {
+  local name="$1"
+  shift
+  local log="$logs/$name.log" start=$SECONDS status=0
+  printf '\n==> %s: %s\n' "$name" "$*"
+  "$@" 2>&1 | tee "$log" || status=$?
+  local took=$((SECONDS - start))
+  if ((status != 0)); then
+    printf '\n==> %s FAILED (exit %d, %ds); output kept in %s\n' "$name" "$status" "$took" "$log" >&2
+    exit "$status"
+  fi
+  stage_log="$log"
+  # node's test runner (tap "# pass N" or spec "ℹ pass N"), for the later stages.
+  local node_passed node_failed
+  node_passed=$(grep -aE '^(# |ℹ )pass [0-9]+$' "$log" | awk '{ s += $3 } END { print s + 0 }')
+  node_failed=$(grep -aE '^(# |ℹ )fail [0-9]+$' "$log" | awk '{ s += $3 } END { print s + 0 }')
+  total_passed=$((total_passed + node_passed))
+  total_failed=$((total_failed + node_failed))
+  if ((node_passed + node_failed)); then
+    summary+=("$(printf '%-22s %4ds  %d passed, %d failed' "$name" "$took" "$node_passed" "$node_failed")")
+  else
+    summary+=("$(printf '%-22s %4ds' "$name" "$took")")
+  fi
+}
+
+# Browser tests: each test binary prints "Running headless tests in <Browser>"
+# before its own "test result:" line.
+browser_counts() { # log browser -> "passed failed"
+  awk -v want="$2" '
+    /Running headless tests in / { browser = ($0 ~ want) }
+    /^test result: / && browser {
+      for (i = 1; i <= NF; i++) {
+        if ($(i + 1) ~ /^passed/) p += $i
+        if ($(i + 1) ~ /^failed/) f += $i
+      }
+    }
+    END { print p + 0, f + 0 }
+  ' "$1"
+}
+
+start_fixture() {
+  local probe="fetch('$WEB_SSE_FIXTURE/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  if node -e "$probe" 2>/dev/null; then
+    echo "port $fixture_port is already in use; stop whatever listens there (a stale fixture server?) or set WEB_SSE_FIXTURE_PORT" >&2
+    exit 1
+  fi
+  PORT="$fixture_port" node tests/fixture/server.mjs >"$logs/fixture.log" 2>&1 &
+  fixture_pid=$!
+  for _ in $(seq 100); do
+    if node -e "$probe" 2>/dev/null; then
+      echo "fixture server up on $WEB_SSE_FIXTURE (pid $fixture_pid)"
+      return
+    fi
+    kill -0 "$fixture_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the fixture server did not start:" >&2
+  cat "$logs/fixture.log" >&2
+  exit 1
+}
+
+stage setup bash scripts/setup.sh test
+
+stage cargo-test cargo test --all-features
+host_passed=$(count "$stage_log" passed)
+host_failed=$(count "$stage_log" failed)
+total_passed=$((total_passed + host_passed))
+total_failed=$((total_failed + host_failed))
+
+start_fixture
+export CHROMEDRIVER=/usr/bin/chromedriver
+GECKODRIVER="$(command -v geckodriver)"
+export GECKODRIVER
+# The runner's default is 20 s for a whole test binary.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
+
+browser_lines=()
+for features in all default; do
+  if [[ "$features" == all ]]; then extra=(--all-features); else extra=(); fi
+  stage "wasm-test-$features" wasm-pack test --headless --chrome --firefox -- "${extra[@]}"
+  for browser in Chrome Firefox; do
+    read -r passed failed < <(browser_counts "$stage_log" "$browser")
+    if ((passed == 0)); then
+      echo "no wasm test ran in $browser ($features features): see $stage_log" >&2
+      exit 1
+    fi
+    browser_lines+=("$(printf '%-8s %-8s features: %3d passed, %d failed' "$browser" "$features" "$passed" "$failed")")
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+  done
+done
+cleanup
+
+# ---- later stages: append one `stage NAME command...` line each, below ----
+# (the fixture server is stopped here; a stage that needs it starts its own)
+
+# ---- end of later stages ----
+
+echo
+echo "==> summary"
+printf '%s\n' "${summary[@]}"
+printf 'host cargo test:  %d passed, %d failed\n' "$host_passed" "$host_failed"
+printf '%s\n' "${browser_lines[@]}"
+echo "logs: $logs"
+echo "total: $total_passed passed, $total_failed failed"
