@@ -1,0 +1,288 @@
+// The demo's dev server: static files plus Server-Sent Events, with Node alone.
+//
+//   node www/server.mjs                 # http://127.0.0.1:8080/
+//   PORT=9000 node www/server.mjs       # or: node www/server.mjs --port 9000
+//
+// Serves www/ at / and the wasm-pack output pkg/ at /pkg/, and:
+//   GET /events   text/event-stream: `retry: 1000`, a `connecttime` event, an
+//                 `info` event, then every interval a `message` (id: n, data:
+//                 the server's time) and a `stats` event (JSON), `info` every
+//                 5th interval, and a `: keep-alive` comment every 15 s.
+//                 Numbering resumes after the browser's Last-Event-ID.
+//   GET /stats    {"open": <open /events streams>, "total": <streams served>}
+//   /test/...     small fixed streams for the JS API tests (see testRoutes).
+// Every response carries CORS headers, so pages on other origins (the
+// framework examples, a Vite dev server) can use the streams, with
+// credentials too.
+//
+// Import it to run it inside a test:
+//   const server = await startServer({ port: 18080, intervalMs: 100 });
+//   ... server.url, server.openStreams() ...
+//   await server.close();
+
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+
+const KEEP_ALIVE_MS = 15_000;
+const INFO_EVERY = 5;
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.ts': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Starts the server. `staticDirs` maps URL prefixes ending in `/` to
+ * directories, added to (or replacing) the defaults `/` → www/ and
+ * `/pkg/` → pkg/. Resolves once it listens.
+ *
+ * @returns {Promise<{ url: string, close(): Promise<void>, openStreams(): number }>}
+ */
+export function startServer({ host = '127.0.0.1', port = 8080, staticDirs = {}, intervalMs = 1000 } = {}) {
+  const mounts = Object.entries({ '/': path.join(here), '/pkg/': path.join(root, 'pkg'), ...staticDirs })
+    .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, path.resolve(dir)])
+    // Longest prefix first, so /pkg/ wins over /.
+    .sort((a, b) => b[0].length - a[0].length);
+  const streams = new Set();
+  let total = 0;
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    cors(req, res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, OPTIONS',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD, OPTIONS' }).end();
+      return;
+    }
+    if (url.pathname === '/events') {
+      clock(req, res, intervalMs, streams, () => (total += 1));
+    } else if (url.pathname === '/stats') {
+      json(res, { open: streams.size, total });
+    } else if (url.pathname.startsWith('/test/')) {
+      testRoutes(url, req, res, streams);
+    } else {
+      serveFile(url.pathname, mounts, req, res);
+    }
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve({
+        url: `http://${shownHost}:${address.port}/`,
+        openStreams: () => streams.size,
+        close: () =>
+          new Promise((done) => {
+            // Streams never end on their own: end them, or close() would wait forever.
+            for (const stream of streams) stream.end();
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+/** The request's Origin when it has one (required with credentials), else `*`. */
+function cors(req, res) {
+  const origin = req.headers.origin;
+  res.setHeader('access-control-allow-origin', origin ?? '*');
+  res.setHeader('access-control-allow-credentials', 'true');
+  if (origin) res.setHeader('vary', 'Origin');
+}
+
+function json(res, value) {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(value));
+}
+
+/** Opens an event stream and tracks it in `streams` until the client goes away. */
+function openStream(req, res, streams) {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    // Tells buffering proxies (nginx) to pass events through at once.
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  streams.add(res);
+  const timers = [];
+  const stop = () => {
+    for (const timer of timers) clearInterval(timer);
+    timers.length = 0;
+    streams.delete(res);
+  };
+  // 'close' fires whether the client left or we ended the response.
+  res.on('close', stop);
+  req.on('close', stop);
+  const every = (ms, fn) => timers.push(setInterval(fn, ms));
+  const send = (text) => {
+    if (!res.writableEnded) res.write(text);
+  };
+  return { every, send, stop };
+}
+
+/** Formats one event; multi-line data becomes several `data:` lines. */
+function frame({ event, id, data, retry }) {
+  let text = '';
+  if (retry !== undefined) text += `retry: ${retry}\n`;
+  if (event !== undefined) text += `event: ${event}\n`;
+  if (id !== undefined) text += `id: ${id}\n`;
+  if (data !== undefined) for (const line of String(data).split('\n')) text += `data: ${line}\n`;
+  return `${text}\n`;
+}
+
+/** GET /events: the demo's clock stream. */
+function clock(req, res, intervalMs, streams, countStream) {
+  countStream();
+  const { every, send } = openStream(req, res, streams);
+  // Resume the numbering where the browser left off before a reconnect.
+  const last = Number.parseInt(req.headers['last-event-id'] ?? '', 10);
+  let seq = Number.isFinite(last) && last >= 0 ? last : 0;
+  const now = () => new Date().toISOString();
+  const info = (text) => send(frame({ event: 'info', data: text }));
+
+  send(frame({ retry: 1000 }));
+  send(frame({ event: 'connecttime', data: now() }));
+  // Soon after connecting, not with the first bytes, so pages see it arrive live.
+  const hello = setTimeout(
+    () => info(`connected; ${streams.size} open stream(s), a message every ${intervalMs} ms`),
+    Math.min(200, intervalMs),
+  );
+  res.on('close', () => clearTimeout(hello));
+  every(intervalMs, () => {
+    seq += 1;
+    const time = now();
+    send(frame({ id: seq, data: time }));
+    send(frame({ event: 'stats', data: JSON.stringify({ seq, time, clients: streams.size }) }));
+    if (seq % INFO_EVERY === 0) info(`${streams.size} open stream(s) at ${time}`);
+  });
+  every(KEEP_ALIVE_MS, () => send(': keep-alive\n\n'));
+}
+
+/**
+ * Fixed streams for the JS API tests (tests/e2e/js-api.test.mjs).
+ *   /test/script    a known sequence of events, then a `tick` message every 100 ms
+ *   /test/ticks     `message` with an increasing id every ?ms= (default 50) ms
+ *   /test/status    answers ?code= (default 500): the browser gives up
+ */
+function testRoutes(url, req, res, streams) {
+  const route = url.pathname.slice('/test/'.length);
+  if (route === 'status') {
+    const code = Number.parseInt(url.searchParams.get('code') ?? '500', 10);
+    res.writeHead(code, { 'content-type': 'text/plain' }).end('no stream here');
+  } else if (route === 'script') {
+    const { every, send } = openStream(req, res, streams);
+    send(frame({ retry: 500 }));
+    send(frame({ id: 'a1', data: 'first' }));
+    send(frame({ event: 'info', data: 'an info event' }));
+    send(frame({ event: 'stats', data: '{"seq":1,"ok":true}' }));
+    send(frame({ event: 'stats', data: '{not json' }));
+    send(frame({ event: 'stats', data: '[2,3]' }));
+    send(frame({ id: 'a2', data: 'second\nline' }));
+    every(100, () => send(frame({ data: 'tick' })));
+  } else if (route === 'ticks') {
+    const ms = Math.max(10, Number.parseInt(url.searchParams.get('ms') ?? '50', 10) || 50);
+    const { every, send } = openStream(req, res, streams);
+    let n = 0;
+    send(frame({ retry: 500 }));
+    every(ms, () => {
+      n += 1;
+      send(frame({ id: n, data: `tick ${n}` }));
+    });
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown test route');
+  }
+}
+
+async function serveFile(pathname, mounts, req, res) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    res.writeHead(400).end('bad path');
+    return;
+  }
+  const mount = mounts.find(([prefix]) => decoded.startsWith(prefix) || `${decoded}/` === prefix);
+  if (!mount) {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  const [prefix, dir] = mount;
+  let file = path.join(dir, decoded.slice(prefix.length));
+  // path.join normalises "..": anything outside the mount is refused.
+  if (file !== dir && !file.startsWith(dir + path.sep)) {
+    res.writeHead(403).end('forbidden');
+    return;
+  }
+  try {
+    if ((await fs.stat(file)).isDirectory()) file = path.join(file, 'index.html');
+    const body = await fs.readFile(file);
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    const hint = prefix === '/pkg/' ? ' (build the package first: npm start, or wasm-pack build --target web)' : '';
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found${hint}`);
+  }
+}
+
+function portFromArgs() {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--port');
+  if (i >= 0 && args[i + 1]) return Number(args[i + 1]);
+  const inline = args.find((arg) => arg.startsWith('--port='));
+  if (inline) return Number(inline.slice('--port='.length));
+  return process.env.PORT ? Number(process.env.PORT) : 8080;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const port = portFromArgs();
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`invalid port ${port}: pass --port N or PORT=N with 0 <= N <= 65535`);
+    process.exit(2);
+  }
+  startServer({ port }).then(
+    (server) => {
+      console.log(`web-sse demo: ${server.url}  (Ctrl-C to stop)`);
+      const stop = () => server.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (error) => {
+      const hint = error.code === 'EADDRINUSE' ? `: port ${port} is in use; pass --port N or PORT=N` : '';
+      console.error(`web-sse demo: cannot listen${hint} (${error.message})`);
+      process.exit(1);
+    },
+  );
+}
