@@ -132,6 +132,7 @@ cleanup
 
 # ---- later stages: append one `stage NAME command...` line each, below ----
 # (the fixture server is stopped here; a stage that needs it starts its own)
+stage js npm run test:js
 
 # ---- end of later stages ----
 
