@@ -6,22 +6,22 @@ use std::time::Duration;
 
 use web_sse::parse::{Event, Item, ParseError, Parser, DEFAULT_MAX_EVENT_SIZE};
 
-fn feed_all(parser: &mut Parser, chunks: &[&[u8]]) -> (Vec<Item>, Vec<ParseError>) {
+fn feed_all(parser: &mut Parser, chunks: &[&[u8]]) -> (Vec<Item<'static>>, Vec<ParseError>) {
     let mut items = Vec::new();
     let mut errors = Vec::new();
     for chunk in chunks {
-        if let Err(error) = parser.feed(chunk, |item| items.push(item)) {
+        if let Err(error) = parser.feed(chunk, |item| items.push(item.into_owned())) {
             errors.push(error);
         }
     }
     (items, errors)
 }
 
-fn event(event_type: &str, data: &str, last_event_id: &str) -> Item {
+fn event(event_type: &str, data: &str, last_event_id: &str) -> Item<'static> {
     Item::Event(Event {
-        event_type: event_type.to_owned(),
-        data: data.to_owned(),
-        last_event_id: last_event_id.to_owned(),
+        event_type: event_type.to_owned().into(),
+        data: data.to_owned().into(),
+        last_event_id: last_event_id.to_owned().into(),
     })
 }
 
@@ -41,7 +41,7 @@ fn an_endless_line_is_an_error_once_and_the_stream_recovers() {
     feed_all(&mut parser, &[b"id: 1\ndata: first\n\nid: 2\ndata: "]);
     // 8 MiB of one line, far over the 1 MiB limit.
     for _ in 0..128 {
-        if let Err(error) = parser.feed(&block, |item| items.push(item)) {
+        if let Err(error) = parser.feed(&block, |item| items.push(item.into_owned())) {
             errors.push(error);
         }
     }
@@ -204,9 +204,9 @@ fn comments_are_reported_in_order() {
     assert_eq!(
         items,
         [
-            Item::Comment(String::new()),
-            Item::Comment(" keep-alive".to_owned()),
-            Item::Comment("\u{FFFD}".to_owned()),
+            Item::Comment("".into()),
+            Item::Comment(" keep-alive".into()),
+            Item::Comment("\u{FFFD}".into()),
             event("message", "x", ""),
         ]
     );

@@ -13,7 +13,7 @@ use web_sse::parse::{Event, Item, Parser};
 /// Everything a run reports, in a form the runs can be compared by.
 #[derive(Debug, Clone, PartialEq)]
 struct Run {
-    items: Vec<Item>,
+    items: Vec<Item<'static>>,
     errors: usize,
     last_event_id: String,
     retry: Option<Duration>,
@@ -25,7 +25,10 @@ fn run(mut parser: Parser, connections: &[Vec<&[u8]>]) -> Run {
     let mut errors = 0;
     for chunks in connections {
         for chunk in chunks {
-            if parser.feed(chunk, |item| items.push(item)).is_err() {
+            if parser
+                .feed(chunk, |item| items.push(item.into_owned()))
+                .is_err()
+            {
                 errors += 1;
             }
         }
@@ -65,7 +68,7 @@ struct Model {
 }
 
 impl Model {
-    fn connection(&mut self, body: &[u8], items: &mut Vec<Item>) {
+    fn connection(&mut self, body: &[u8], items: &mut Vec<Item<'static>>) {
         // The UTF-8 decoder strips one BOM and replaces invalid bytes.
         let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let text = String::from_utf8_lossy(body);
@@ -103,17 +106,17 @@ impl Model {
                 let event_type = mem::take(&mut event_type);
                 items.push(Item::Event(Event {
                     event_type: if event_type.is_empty() {
-                        "message".to_owned()
+                        "message".into()
                     } else {
-                        event_type
+                        event_type.into()
                     },
-                    data: mem::take(&mut data),
-                    last_event_id: self.last_event_id.clone(),
+                    data: mem::take(&mut data).into(),
+                    last_event_id: self.last_event_id.clone().into(),
                 }));
                 continue;
             }
             if let Some(comment) = line.strip_prefix(':') {
-                items.push(Item::Comment(comment.to_owned()));
+                items.push(Item::Comment(comment.to_owned().into()));
                 continue;
             }
             let (field, value) = match line.find(':') {

@@ -85,12 +85,12 @@ fn run(connections: &[Vec<Vec<u8>>]) -> Outcome {
         for chunk in chunks {
             parser
                 .feed(chunk, |item| match item {
-                    Item::Event(event) => {
-                        outcome
-                            .events
-                            .push((event.event_type, event.data, event.last_event_id))
-                    }
-                    Item::Comment(text) => outcome.comments.push(text),
+                    Item::Event(event) => outcome.events.push((
+                        event.event_type.into_owned(),
+                        event.data.into_owned(),
+                        event.last_event_id.into_owned(),
+                    )),
+                    Item::Comment(text) => outcome.comments.push(text.into_owned()),
                     Item::Retry(retry) => outcome.retry = Some(retry),
                     other => panic!("unexpected item {other:?}"),
                 })

@@ -15,7 +15,7 @@
 //! for chunk in [&b"event: tick\r\ndata: 1\r"[..], b"\n\r\ndata: lost at end of stream"] {
 //!     parser.feed(chunk, |item| {
 //!         if let Item::Event(event) = item {
-//!             events.push((event.event_type, event.data));
+//!             events.push((event.event_type.into_owned(), event.data.into_owned()));
 //!         }
 //!     })?;
 //! }

@@ -59,15 +59,16 @@ const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 ///
 /// let mut parser = Parser::new();
 /// let mut items = Vec::new();
-/// // A chunk boundary may fall anywhere, here inside "data".
-/// parser.feed(b"id: 7\nda", |item| items.push(item))?;
-/// parser.feed(b"ta: hello\n\n: ping\n", |item| items.push(item))?;
+/// // A chunk boundary may fall anywhere, here inside "data". Items borrow
+/// // from the parser; keeping them past the callback takes `into_owned`.
+/// parser.feed(b"id: 7\nda", |item| items.push(item.into_owned()))?;
+/// parser.feed(b"ta: hello\n\n: ping\n", |item| items.push(item.into_owned()))?;
 ///
 /// let Item::Event(event) = &items[0] else { panic!("expected an event") };
 /// assert_eq!(event.event_type, "message");
 /// assert_eq!(event.data, "hello");
 /// assert_eq!(event.last_event_id, "7");
-/// assert_eq!(items[1], Item::Comment(" ping".to_owned()));
+/// assert_eq!(items[1], Item::Comment(" ping".into()));
 ///
 /// // The connection ended: the next one resumes from event 7.
 /// parser.finish();
@@ -92,8 +93,8 @@ pub struct Parser {
     /// line that ends it.
     skipping_block: bool,
     /// The data buffer as raw bytes, without the spec's trailing `\n` (see
-    /// `has_data`). Kept undecoded so that it is decoded, and copied out,
-    /// once per event.
+    /// `has_data`). Kept undecoded so that it is decoded once per event, and
+    /// reused so that a steady stream of events allocates nothing.
     data: Vec<u8>,
     /// Whether the block had a `data` line, i.e. whether the spec's data
     /// buffer is non-empty.
@@ -176,6 +177,9 @@ impl Parser {
     /// Parses the next chunk of the body, calling `on_item` for each
     /// [`Item`] that the chunk completes, in stream order.
     ///
+    /// Items borrow from the parser's buffers for the duration of the call;
+    /// use [`Item::into_owned`] to keep one.
+    ///
     /// The whole chunk is always consumed; an incomplete line at its end is
     /// kept for the next call.
     ///
@@ -185,7 +189,10 @@ impl Parser {
     /// the rest of the chunk was parsed and its items were reported; the
     /// parser stays usable. If several events went over, the error is the
     /// first one's.
-    pub fn feed(&mut self, chunk: &[u8], mut on_item: impl FnMut(Item)) -> Result<(), ParseError> {
+    pub fn feed<F>(&mut self, chunk: &[u8], mut on_item: F) -> Result<(), ParseError>
+    where
+        F: FnMut(Item<'_>),
+    {
         let mut rest = chunk;
         if let Some(matched) = self.bom_matched {
             rest = self.strip_bom(matched, rest);
@@ -275,7 +282,11 @@ impl Parser {
     }
 
     /// Handles a line end; `tail` is the part of the line in the current chunk.
-    fn end_line(&mut self, tail: &[u8], on_item: &mut impl FnMut(Item)) -> Result<(), ParseError> {
+    fn end_line(
+        &mut self,
+        tail: &[u8],
+        on_item: &mut impl FnMut(Item<'_>),
+    ) -> Result<(), ParseError> {
         if mem::take(&mut self.skipping_line) {
             return Ok(());
         }
@@ -324,7 +335,7 @@ impl Parser {
     fn process_line(
         &mut self,
         line: &[u8],
-        on_item: &mut impl FnMut(Item),
+        on_item: &mut impl FnMut(Item<'_>),
     ) -> Result<(), ParseError> {
         if line.is_empty() {
             if mem::take(&mut self.skipping_block) {
@@ -338,7 +349,7 @@ impl Parser {
         }
         let (name, value) = match memchr(b':', line) {
             Some(0) => {
-                on_item(Item::Comment(decode(&line[1..]).into_owned()));
+                on_item(Item::Comment(decode(&line[1..])));
                 return Ok(());
             }
             Some(colon) => {
@@ -385,7 +396,7 @@ impl Parser {
     }
 
     /// The spec's "dispatch the event" steps, at a blank line.
-    fn dispatch(&mut self, on_item: &mut impl FnMut(Item)) {
+    fn dispatch(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
         if self.last_event_id != self.id_buffer {
             self.last_event_id.clone_from(&self.id_buffer);
         }
@@ -393,21 +404,18 @@ impl Parser {
             self.event_type.clear();
             return;
         }
-        // The buffer moves into the event rather than being copied out of it.
-        let data = match String::from_utf8(mem::take(&mut self.data)) {
-            Ok(data) => data,
-            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
-        };
         let event_type = if self.event_type.is_empty() {
-            String::from("message")
+            "message"
         } else {
-            mem::take(&mut self.event_type)
+            &self.event_type
         };
         on_item(Item::Event(Event {
-            event_type,
-            data,
-            last_event_id: self.last_event_id.clone(),
+            event_type: Cow::Borrowed(event_type),
+            data: decode(&self.data),
+            last_event_id: Cow::Borrowed(&self.last_event_id),
         }));
+        self.data.clear();
+        self.event_type.clear();
     }
 }
 
