@@ -294,7 +294,7 @@ impl JsEventSource {
     #[wasm_bindgen(js_name = addEventListener)]
     pub fn add_event_listener(
         &self,
-        event_type: &str,
+        #[wasm_bindgen(js_name = eventType)] event_type: &str,
         listener: ListenerArg,
         options: Option<AddOptions>,
     ) -> Result<(), JsValue> {
@@ -306,7 +306,7 @@ impl JsEventSource {
     #[wasm_bindgen(js_name = removeEventListener)]
     pub fn remove_event_listener(
         &self,
-        event_type: &str,
+        #[wasm_bindgen(js_name = eventType)] event_type: &str,
         listener: ListenerArg,
         options: Option<RemoveOptions>,
     ) -> Result<(), JsValue> {
@@ -366,7 +366,7 @@ impl JsEventSource {
     #[wasm_bindgen(js_name = addJsonListener)]
     pub fn add_json_listener(
         &self,
-        event_type: &str,
+        #[wasm_bindgen(js_name = eventType)] event_type: &str,
         listener: JsonCallback,
         options: Option<JsonOptions>,
     ) -> Result<(), JsValue> {
@@ -400,7 +400,11 @@ impl JsEventSource {
 
     /// Removes a listener added with `addJsonListener`.
     #[wasm_bindgen(js_name = removeJsonListener)]
-    pub fn remove_json_listener(&self, event_type: &str, listener: JsonCallback) {
+    pub fn remove_json_listener(
+        &self,
+        #[wasm_bindgen(js_name = eventType)] event_type: &str,
+        listener: JsonCallback,
+    ) {
         if let Some(callback) = listener.dyn_ref::<js_sys::Function>() {
             if let Some(id) = self.inner.find_json(event_type, callback) {
                 self.inner.remove_json(id);
