@@ -3,8 +3,8 @@
 # is already there. Safe to run again and again: every step checks the tool and
 # its version first, and prints one line per tool.
 #
-#   bash scripts/setup.sh build   # wasm32 target, wasm-bindgen-cli, wasm-pack, wasm-opt, node_modules
-#   bash scripts/setup.sh test    # build + chromium, chromedriver, firefox-esr, geckodriver
+#   bash scripts/setup.sh build   # wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules
+#   bash scripts/setup.sh test    # build + chromium, chromedriver, firefox-esr, binaryen, geckodriver
 #
 # Where it cannot install something (no rustup, not root and no sudo, ...) it
 # stops and names the missing tool and how to get it.
@@ -100,15 +100,15 @@ fi
 
 # --- Debian packages ----------------------------------------------------------
 
-# Tools from apt, as "command:package". wasm-pack build runs wasm-opt from
-# PATH (it would otherwise try to download binaryen), so the build needs it too.
-apt_tools=(wasm-opt:binaryen)
+# Tools from apt, as "command:package". (The build's wasm-opt comes from the
+# npm package binaryen: Debian's is too old for the module.)
+apt_tools=()
 if [[ "$mode" == test ]]; then
-  apt_tools+=(chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr)
+  apt_tools+=(chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr wasm-opt:binaryen)
 fi
 
 missing_pkgs=()
-for entry in "${apt_tools[@]}"; do
+for entry in "${apt_tools[@]+"${apt_tools[@]}"}"; do
   cmd="${entry%%:*}" pkg="${entry#*:}"
   if have "$cmd"; then
     ok "$cmd $(version_of "$cmd" --version)"
@@ -131,7 +131,7 @@ if ((${#missing_pkgs[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq "${missing_pkgs[@]}" >/dev/null
-  for entry in "${apt_tools[@]}"; do
+  for entry in "${apt_tools[@]+"${apt_tools[@]}"}"; do
     cmd="${entry%%:*}"
     have "$cmd" || die "apt-get installed ${entry#*:} but '$cmd' is still not on PATH"
     ok "$cmd $(version_of "$cmd" --version)"
