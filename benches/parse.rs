@@ -17,6 +17,9 @@ const CHUNK: usize = 16 * 1024;
 /// Each input is about this large, so that one iteration is long enough to time.
 const INPUT_SIZE: usize = 1 << 20;
 
+/// Parses a whole body in `CHUNK`s and returns how many events it dispatched.
+type Parse = fn(&[u8]) -> usize;
+
 struct Input {
     name: &'static str,
     bytes: Vec<u8>,
@@ -151,7 +154,7 @@ fn bench(c: &mut Criterion) {
         group.sample_size(20);
         group.warm_up_time(Duration::from_millis(500));
         group.measurement_time(Duration::from_secs(2));
-        let parsers: [(&str, fn(&[u8]) -> usize); 5] = [
+        let parsers: [(&str, Parse); 5] = [
             ("web-sse", web_sse),
             ("web-sse owned", web_sse_owned),
             ("eventsource-stream", eventsource_stream),
