@@ -33,7 +33,9 @@ trap cleanup EXIT
 
 # Sum of the first number before " $word" on each "test result:" line.
 count() { # log word
-  grep -E '^test result: ' "$1" | grep -oE "[0-9]+ $2" | awk '{ s += $1 } END { print s + 0 }'
+  awk -v word="$2" '/^test result: / {
+    for (i = 1; i < NF; i++) if ($(i + 1) ~ "^" word) s += $i
+  } END { print s + 0 }' "$1"
 }
 
 # stage NAME COMMAND...: runs COMMAND, shows and keeps its output, times it.
@@ -51,8 +53,8 @@ stage() {
   stage_log="$log"
   # node's test runner (tap "# pass N" or spec "ℹ pass N"), for the later stages.
   local node_passed node_failed
-  node_passed=$(grep -aE '^(# |ℹ )pass [0-9]+$' "$log" | awk '{ s += $3 } END { print s + 0 }')
-  node_failed=$(grep -aE '^(# |ℹ )fail [0-9]+$' "$log" | awk '{ s += $3 } END { print s + 0 }')
+  node_passed=$(awk '/^(# |ℹ )pass [0-9]+$/ { s += $3 } END { print s + 0 }' "$log")
+  node_failed=$(awk '/^(# |ℹ )fail [0-9]+$/ { s += $3 } END { print s + 0 }' "$log")
   total_passed=$((total_passed + node_passed))
   total_failed=$((total_failed + node_failed))
   if ((node_passed + node_failed)); then
@@ -133,6 +135,7 @@ cleanup
 # ---- later stages: append one `stage NAME command...` line each, below ----
 # (the fixture server is stopped here; a stage that needs it starts its own)
 stage js npm run test:js
+stage examples npm run test:examples
 
 # ---- end of later stages ----
 
