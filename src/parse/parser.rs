@@ -207,12 +207,18 @@ impl Parser {
             rest = self.strip_bom(matched, rest);
         }
         let mut first_error = None;
+        // The value of the block's only data line so far, still in `chunk`:
+        // copied into `data` only if the block does not end in this chunk.
+        let mut in_chunk_data: Option<&[u8]> = None;
         while !rest.is_empty() {
             if mem::take(&mut self.skip_lf) && rest[0] == b'\n' {
                 rest = &rest[1..];
                 continue;
             }
             let Some(end) = memchr2(b'\r', b'\n', rest) else {
+                if let Some(value) = in_chunk_data.take() {
+                    self.data.extend_from_slice(value);
+                }
                 if let Err(error) = self.buffer_partial_line(rest) {
                     first_error.get_or_insert(error);
                 }
@@ -228,10 +234,37 @@ impl Parser {
             } else {
                 end + 1
             };
-            if let Err(error) = self.end_line(&rest[..end], &mut on_item) {
+            let line = &rest[..end];
+            rest = &rest[next..];
+            let in_place = self.line.is_empty()
+                && !self.streaming_data
+                && !self.skipping_line
+                && !self.skipping_block
+                && line.len() <= self.max_size;
+            if in_place {
+                if let Some(value) = in_chunk_data {
+                    if line.is_empty() {
+                        in_chunk_data = None;
+                        self.dispatch(Some(value), &mut on_item);
+                        continue;
+                    }
+                } else if !self.has_data {
+                    if let Some(value) = data_value(line) {
+                        in_chunk_data = Some(value);
+                        self.has_data = true;
+                        continue;
+                    }
+                }
+            }
+            if let Some(value) = in_chunk_data.take() {
+                self.data.extend_from_slice(value);
+            }
+            if let Err(error) = self.end_line(line, &mut on_item) {
                 first_error.get_or_insert(error);
             }
-            rest = &rest[next..];
+        }
+        if let Some(value) = in_chunk_data {
+            self.data.extend_from_slice(value);
         }
         match first_error {
             None => Ok(()),
@@ -398,7 +431,7 @@ impl Parser {
             if mem::take(&mut self.skipping_block) {
                 return Ok(());
             }
-            self.dispatch(on_item);
+            self.dispatch(None, on_item);
             return Ok(());
         }
         if self.skipping_block {
@@ -452,8 +485,9 @@ impl Parser {
         Ok(())
     }
 
-    /// The spec's "dispatch the event" steps, at a blank line.
-    fn dispatch(&mut self, on_item: &mut impl FnMut(Item<'_>)) {
+    /// The spec's "dispatch the event" steps, at a blank line. The data is
+    /// `in_chunk_data` when given, else the data buffer.
+    fn dispatch(&mut self, in_chunk_data: Option<&[u8]>, on_item: &mut impl FnMut(Item<'_>)) {
         // A flag rather than comparing the strings: comparing two empty
         // strings calls memcmp on dangling pointers, which glibc's AVX-512
         // memcmp makes slow enough to dominate a small event.
@@ -471,11 +505,21 @@ impl Parser {
         };
         on_item(Item::Event(Event {
             event_type: Cow::Borrowed(event_type),
-            data: decode(&self.data),
+            data: decode(in_chunk_data.unwrap_or(&self.data)),
             last_event_id: Cow::Borrowed(&self.last_event_id),
         }));
         self.data.clear();
         self.event_type.clear();
+    }
+}
+
+/// The value of a `data` line, or `None` for any other line.
+fn data_value(line: &[u8]) -> Option<&[u8]> {
+    let after_name = line.strip_prefix(b"data")?;
+    match after_name.split_first() {
+        None => Some(after_name),
+        Some((b':', value)) => Some(value.strip_prefix(b" ").unwrap_or(value)),
+        Some(_) => None,
     }
 }
 
