@@ -68,7 +68,9 @@ stage() {
 # before its own "test result:" line.
 browser_counts() { # log browser -> "passed failed"
   awk -v want="$2" '
-    /Running headless tests in / { browser = ($0 ~ want) }
+    /Running headless tests in / { browser = ($0 ~ want); next }
+    # cargo starts the next test binary (or the doc tests, which run on the host)
+    /^ +(Running|Doc-tests) / { browser = 0 }
     /^test result: / && browser {
       for (i = 1; i <= NF; i++) {
         if ($(i + 1) ~ /^passed/) p += $i
@@ -109,16 +111,19 @@ total_passed=$((total_passed + host_passed))
 total_failed=$((total_failed + host_failed))
 
 start_fixture
-export CHROMEDRIVER=/usr/bin/chromedriver
-GECKODRIVER="$(command -v geckodriver)"
-export GECKODRIVER
+# Given as flags, not CHROMEDRIVER/GECKODRIVER in the environment: wasm-pack
+# sets one of them per browser run, and the runner picks whichever it sees
+# first, so exporting both would run Firefox twice and Chrome never.
+chromedriver="$(command -v chromedriver)"
+geckodriver="$(command -v geckodriver)"
 # The runner's default is 20 s for a whole test binary.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 
 browser_lines=()
 for features in all default; do
   if [[ "$features" == all ]]; then extra=(--all-features); else extra=(); fi
-  stage "wasm-test-$features" wasm-pack test --headless --chrome --firefox -- "${extra[@]}"
+  stage "wasm-test-$features" wasm-pack test --headless --chrome --firefox \
+    --chromedriver "$chromedriver" --geckodriver "$geckodriver" -- "${extra[@]+"${extra[@]}"}"
   for browser in Chrome Firefox; do
     read -r passed failed < <(browser_counts "$stage_log" "$browser")
     if ((passed == 0)); then
