@@ -12,12 +12,19 @@ use futures_codec::{BytesMut, Decoder};
 use web_sse::parse::{Item, Parser};
 
 /// Chunks the size of a typical socket read, as a fetch body delivers them.
-const CHUNK: usize = 16 * 1024;
+///
+/// `SSE_BENCH_CHUNK=<bytes>` overrides it, to see how chunk size matters.
+fn chunk_size() -> usize {
+    std::env::var("SSE_BENCH_CHUNK")
+        .ok()
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(16 * 1024)
+}
 
 /// Each input is about this large, so that one iteration is long enough to time.
 const INPUT_SIZE: usize = 1 << 20;
 
-/// Parses a whole body in `CHUNK`s and returns how many events it dispatched.
+/// Parses a whole body in chunks of `chunk_size()` and returns how many events it dispatched.
 type Parse = fn(&[u8]) -> usize;
 
 struct Input {
@@ -55,7 +62,7 @@ fn inputs() -> Vec<Input> {
 fn web_sse(bytes: &[u8]) -> usize {
     let mut parser = Parser::new();
     let mut events = 0;
-    for chunk in bytes.chunks(CHUNK) {
+    for chunk in bytes.chunks(chunk_size()) {
         let fed = parser.feed(chunk, |item| {
             if let Item::Event(event) = item {
                 black_box(event);
@@ -72,7 +79,7 @@ fn web_sse(bytes: &[u8]) -> usize {
 fn web_sse_owned(bytes: &[u8]) -> usize {
     let mut parser = Parser::new();
     let mut events = 0;
-    for chunk in bytes.chunks(CHUNK) {
+    for chunk in bytes.chunks(chunk_size()) {
         let fed = parser.feed(chunk, |item| {
             if let Item::Event(event) = item {
                 black_box(event.into_owned());
@@ -88,7 +95,7 @@ fn web_sse_owned(bytes: &[u8]) -> usize {
 fn eventsource_stream(bytes: &[u8]) -> usize {
     use eventsource_stream::Eventsource;
     use futures::StreamExt;
-    let chunks = futures::stream::iter(bytes.chunks(CHUNK).map(Ok::<_, Infallible>));
+    let chunks = futures::stream::iter(bytes.chunks(chunk_size()).map(Ok::<_, Infallible>));
     futures::executor::block_on(chunks.eventsource().fold(0, |events, event| {
         black_box(event).ok();
         async move { events + 1 }
@@ -99,7 +106,7 @@ fn sse_codec(bytes: &[u8]) -> usize {
     let mut codec = sse_codec::SSECodec::default();
     let mut buffer = BytesMut::new();
     let mut events = 0;
-    for chunk in bytes.chunks(CHUNK) {
+    for chunk in bytes.chunks(chunk_size()) {
         buffer.extend_from_slice(chunk);
         while let Ok(Some(event)) = codec.decode(&mut buffer) {
             if let sse_codec::Event::Message { .. } = black_box(event) {
@@ -113,7 +120,7 @@ fn sse_codec(bytes: &[u8]) -> usize {
 /// The practical limit: finding every line end and nothing else.
 fn memchr_scan(bytes: &[u8]) -> usize {
     bytes
-        .chunks(CHUNK)
+        .chunks(chunk_size())
         .map(|chunk| memchr::memchr2_iter(b'\r', b'\n', chunk).count())
         .sum()
 }
