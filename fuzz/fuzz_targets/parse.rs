@@ -13,7 +13,8 @@ mod parse_model;
 use parse_model::{model, run, Run};
 
 fuzz_target!(|input: &[u8]| {
-    let Some((&[limit_byte, chunk_byte, connections_byte], body)) = input.split_first_chunk() else {
+    let Some((&[limit_byte, chunk_byte, connections_byte], body)) = input.split_first_chunk()
+    else {
         return;
     };
     // Half the inputs run with a tiny limit, to exercise the over-limit paths.
@@ -29,18 +30,21 @@ fuzz_target!(|input: &[u8]| {
         let step = body.len() / connection_count + 1;
         body.chunks(step).collect()
     };
-    let chunked: Vec<Vec<&[u8]>> = bodies
-        .iter()
-        .map(|body| chunk(body, chunk_byte))
-        .collect();
+    let chunked: Vec<Vec<&[u8]>> = bodies.iter().map(|body| chunk(body, chunk_byte)).collect();
     let whole: Vec<Vec<&[u8]>> = bodies.iter().map(|body| vec![*body]).collect();
 
     let from_whole = run(Parser::with_max_event_size(limit), &whole);
     let from_chunks = run(Parser::with_max_event_size(limit), &chunked);
     assert_eq!(from_chunks.errors > 0, from_whole.errors > 0);
     assert_eq!(
-        Run { errors: 0, ..from_chunks },
-        Run { errors: 0, ..from_whole.clone() }
+        Run {
+            errors: 0,
+            ..from_chunks
+        },
+        Run {
+            errors: 0,
+            ..from_whole.clone()
+        }
     );
     if limit == DEFAULT_MAX_EVENT_SIZE {
         let owned: Vec<Vec<u8>> = bodies.iter().map(|body| body.to_vec()).collect();
