@@ -211,3 +211,39 @@ fn comments_are_reported_in_order() {
         ]
     );
 }
+
+#[test]
+fn a_large_event_is_the_same_in_any_chunk_size() {
+    // Multi-byte characters, so that chunk boundaries split them too.
+    let data: String = "0123456789abcdef…é😀\n".repeat(8 * 1024);
+    let mut body = Vec::new();
+    for line in data.lines() {
+        body.extend_from_slice(b"data: ");
+        body.extend_from_slice(line.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"\r\ndata: one line\n\n");
+    let mut body_once = b"data: ".to_vec();
+    body_once.extend_from_slice(data.replace('\n', "").as_bytes());
+    body_once.extend_from_slice(b"\n\n");
+
+    let expected = [
+        (body, data.trim_end().to_owned()),
+        (body_once, data.replace('\n', "")),
+    ];
+    for (body, expected_data) in expected {
+        let (whole, errors) = feed_all(&mut Parser::new(), &[&body]);
+        assert!(errors.is_empty());
+        assert_eq!(whole[0], event("message", &expected_data, ""));
+        assert_eq!(
+            whole.len(),
+            1 + usize::from(body.ends_with(b"one line\n\n"))
+        );
+        for size in [1, 7, 4093, 16 * 1024, 100_000] {
+            let chunks: Vec<&[u8]> = body.chunks(size).collect();
+            let (items, errors) = feed_all(&mut Parser::new(), &chunks);
+            assert!(errors.is_empty());
+            assert_eq!(items, whole, "chunks of {size} bytes");
+        }
+    }
+}
