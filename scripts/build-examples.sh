@@ -16,7 +16,9 @@ wasm_bindgen_version="0.2.129" # must equal the `=` pin in the Cargo.toml files
 
 if [ "$#" -gt 0 ]; then examples=("$@"); else examples=(yew-live leptos-live); fi
 
-export PATH="$HOME/.cargo/bin:$PATH"
+# node_modules/.bin first: Debian's binaryen (108) cannot read what current
+# rustc + wasm-bindgen emit (table.fill); the binaryen npm package's can.
+export PATH="$root/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
   echo "build-examples: installing wasm-bindgen-cli $wasm_bindgen_version (the library pins wasm-bindgen =$wasm_bindgen_version)" >&2
@@ -39,8 +41,10 @@ for name in "${examples[@]}"; do
   start="$(now)"
 
   step="$(now)"
-  # --locked: the committed Cargo.lock is what CI and fresh clones build.
-  CARGO_TARGET_DIR="$dir/target" cargo build --locked --release \
+  # Not --locked: the examples' Cargo.lock also pins the library's own
+  # dependencies, and a new one there must not break this build. Cargo keeps
+  # every committed pin and only adds what is missing.
+  CARGO_TARGET_DIR="$dir/target" cargo build --release \
     --target wasm32-unknown-unknown --manifest-path "$dir/Cargo.toml"
   echo "build-examples: $name: cargo build $(elapsed "$step")"
 
@@ -53,8 +57,7 @@ for name in "${examples[@]}"; do
   echo "build-examples: $name: wasm-bindgen $(elapsed "$step")"
 
   wasm="$dir/dist/pkg/${crate}_bg.wasm"
-  # Debian's binaryen (108) cannot parse some instructions that current
-  # rustc + wasm-bindgen emit (table.fill); its failure only costs size.
+  # An old wasm-opt that cannot read the module only costs size.
   if command -v wasm-opt >/dev/null 2>&1; then
     step="$(now)"
     if wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -69,7 +72,7 @@ for name in "${examples[@]}"; do
       rm -f "$dir/dist/wasm-opt.log"
     fi
   else
-    echo "build-examples: $name: wasm-opt not found (apt-get install binaryen); keeping the module unoptimized"
+    echo "build-examples: $name: wasm-opt not found (npm ci installs binaryen); keeping the module unoptimized"
   fi
 
   size="$(wc -c <"$wasm")"
