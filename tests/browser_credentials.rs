@@ -14,23 +14,37 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn cookie_seen_by_server(key: &str, options: &EventSourceOptions) -> String {
     let source = EventSource::with_options(&url("/sse/cookie", key), options).unwrap();
     let mut events = source.subscribe(&["cookie"]);
-    let event = next_within(&mut events, 3000, "the cookie report").await.unwrap().unwrap();
+    let event = next_within(&mut events, 3000, "the cookie report")
+        .await
+        .unwrap()
+        .unwrap();
     event.into_data()
 }
 
 #[wasm_bindgen_test]
 async fn the_cookie_is_sent_only_with_credentials() {
     let page = web_sys::window().unwrap().location().origin().unwrap();
-    assert_ne!(page, BASE, "the page must be cross-origin to the fixture for this test");
+    assert_ne!(
+        page, BASE,
+        "the page must be cross-origin to the fixture for this test"
+    );
 
     let key = unique_key("cred");
     assert_eq!(fetch_text(&url("/set-cookie", &key), true).await, "set");
 
     let without = EventSourceOptions::new();
-    assert_eq!(cookie_seen_by_server(&key, &without).await, "none", "default: no credentials cross-origin");
+    assert_eq!(
+        cookie_seen_by_server(&key, &without).await,
+        "none",
+        "default: no credentials cross-origin"
+    );
 
     let with = EventSourceOptions::new().with_credentials(true);
-    assert_eq!(cookie_seen_by_server(&key, &with).await, "yes", "with_credentials(true) sends the cookie");
+    assert_eq!(
+        cookie_seen_by_server(&key, &with).await,
+        "yes",
+        "with_credentials(true) sends the cookie"
+    );
 
     let source = EventSource::with_options(&url("/sse/cookie", &key), &with).unwrap();
     assert!(source.with_credentials());

@@ -51,10 +51,18 @@ async fn open_fires_and_ready_state_follows() {
         move |_| opened.borrow_mut().push(raw.ready_state())
     });
     wait_until(3000, "the open event", || !opened.borrow().is_empty()).await;
-    assert_eq!(*opened.borrow(), vec![ReadyState::Open.as_u16()], "open fires once, in state OPEN");
+    assert_eq!(
+        *opened.borrow(),
+        vec![ReadyState::Open.as_u16()],
+        "open fires once, in state OPEN"
+    );
     assert_eq!(source.ready_state(), ReadyState::Open);
     let seen = stats(&key).await;
-    assert_eq!((seen.connections, seen.open), (1, 1), "one live connection on the server");
+    assert_eq!(
+        (seen.connections, seen.open),
+        (1, 1),
+        "one live connection on the server"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -96,19 +104,28 @@ async fn named_events_reach_only_their_subscribers() {
 
     let events = take_events(&mut info_and_update, 3, "info and update events").await;
     let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
-    assert_eq!(types, ["info", "update", "info"], "one stream, arrival order");
+    assert_eq!(
+        types,
+        ["info", "update", "info"],
+        "one stream, arrival order"
+    );
     assert_eq!(data(&events), ["first info", "an update", "second info"]);
 
     let events = take_events(&mut messages, 1, "the one message").await;
     assert_eq!(data(&events), ["a plain message"]);
     // Listeners run in registration order, and the browser runs the test's
     // continuation between two listeners of one event: wait for the last one.
-    wait_until(1000, "the `on(\"info\")` listener", || info_seen.borrow().len() >= 2).await;
+    wait_until(1000, "the `on(\"info\")` listener", || {
+        info_seen.borrow().len() >= 2
+    })
+    .await;
     assert_eq!(*info_seen.borrow(), ["first info", "second info"]);
 
     // Nothing else is queued for the message stream: named events are not messages.
     source.close();
-    assert!(next_within(&mut messages, 1000, "the end after close").await.is_none());
+    assert!(next_within(&mut messages, 1000, "the end after close")
+        .await
+        .is_none());
 }
 
 #[wasm_bindgen_test]
@@ -132,7 +149,12 @@ async fn ids_set_last_event_id_until_reset() {
     let pairs: Vec<_> = got.iter().map(|e| (e.data(), e.last_event_id())).collect();
     assert_eq!(
         pairs,
-        [("one", "id-1"), ("two", "id-1"), ("three", "id-3"), ("four", "")],
+        [
+            ("one", "id-1"),
+            ("two", "id-1"),
+            ("three", "id-3"),
+            ("four", "")
+        ],
         "an id persists until the next id field; an empty id resets it"
     );
 }
@@ -144,10 +166,18 @@ async fn a_stream_from_a_closed_source_ends_at_once() {
     source.close();
     assert_eq!(source.ready_state(), ReadyState::Closed);
     let mut messages = source.messages();
-    assert!(next_within(&mut messages, 500, "the end of a stream of a closed source").await.is_none());
+    assert!(
+        next_within(&mut messages, 500, "the end of a stream of a closed source")
+            .await
+            .is_none()
+    );
     assert!(messages.is_terminated());
     let mut several = source.subscribe(&["info", "update"]);
-    assert!(next_within(&mut several, 500, "the end of a multi-type stream").await.is_none());
+    assert!(
+        next_within(&mut several, 500, "the end of a multi-type stream")
+            .await
+            .is_none()
+    );
 }
 
 #[wasm_bindgen_test]

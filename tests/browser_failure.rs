@@ -32,7 +32,9 @@ async fn assert_fatal(path: &str, name: &str) {
             other => panic!("{name}: {what} expected Err(ConnectionFailed), got {other:?}"),
         }
         assert!(
-            next_within(stream, 1000, &format!("{name}: the end of {what}")).await.is_none(),
+            next_within(stream, 1000, &format!("{name}: the end of {what}"))
+                .await
+                .is_none(),
             "{name}: {what} ends after the error"
         );
         assert!(stream.is_terminated());
@@ -40,14 +42,24 @@ async fn assert_fatal(path: &str, name: &str) {
     assert_eq!(source.ready_state(), ReadyState::Closed, "{name}");
     let errors = errors.borrow();
     assert_eq!(errors.len(), 1, "{name}: one error event: {errors:?}");
-    assert!(errors[0].is_fatal() && !errors[0].is_reconnecting(), "{name}: {errors:?}");
+    assert!(
+        errors[0].is_fatal() && !errors[0].is_reconnecting(),
+        "{name}: {errors:?}"
+    );
     assert_eq!(errors[0].ready_state(), ReadyState::Closed);
 
-    let shown = Error::ConnectionFailed { url: address.clone() }.to_string();
+    let shown = Error::ConnectionFailed {
+        url: address.clone(),
+    }
+    .to_string();
     assert!(shown.contains(&address), "{shown}");
     // The browser gave up: it does not come back.
     sleep(300).await;
-    assert_eq!(stats(&key).await.connections, 1, "{name}: no retry after a fatal error");
+    assert_eq!(
+        stats(&key).await.connections,
+        1,
+        "{name}: no retry after a fatal error"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -74,7 +86,12 @@ async fn wrong_content_type_is_fatal() {
 async fn a_stream_made_after_the_failure_ends_at_once() {
     let key = unique_key("after-fail");
     let source = EventSource::new(&url("/sse/status?code=500", &key)).unwrap();
-    wait_until(3000, "the source to fail", || source.ready_state() == ReadyState::Closed).await;
+    wait_until(3000, "the source to fail", || {
+        source.ready_state() == ReadyState::Closed
+    })
+    .await;
     let mut late = source.messages();
-    assert!(next_within(&mut late, 500, "the end of a late stream").await.is_none());
+    assert!(next_within(&mut late, 500, "the end of a late stream")
+        .await
+        .is_none());
 }

@@ -20,12 +20,18 @@ struct Item {
 }
 
 fn item(id: u32, name: &str) -> Item {
-    Item { id, name: name.to_owned() }
+    Item {
+        id,
+        name: name.to_owned(),
+    }
 }
 
 fn json_error_type(item: Result<Item, Error>) -> String {
     match item {
-        Err(Error::Json { event_type, message }) => {
+        Err(Error::Json {
+            event_type,
+            message,
+        }) => {
             assert!(!message.is_empty());
             event_type
         }
@@ -40,19 +46,37 @@ async fn json_stream_decodes_and_survives_bad_data() {
     let mut items = source.subscribe_json::<Item>(&["message", "update"]);
     let mut got = Vec::new();
     for _ in 0..5 {
-        got.push(next_within(&mut items, 3000, "a JSON item").await.expect("five items"));
+        got.push(
+            next_within(&mut items, 3000, "a JSON item")
+                .await
+                .expect("five items"),
+        );
     }
     let mut got = got.into_iter();
     let mut next = move || got.next();
 
     assert_eq!(next().unwrap().unwrap(), item(1, "alpha"));
-    assert_eq!(json_error_type(next().unwrap()), "message", "not JSON at all");
+    assert_eq!(
+        json_error_type(next().unwrap()),
+        "message",
+        "not JSON at all"
+    );
     assert_eq!(next().unwrap().unwrap(), item(2, "beta"));
-    assert_eq!(json_error_type(next().unwrap()), "update", "JSON of the wrong shape");
-    assert_eq!(next().unwrap().unwrap(), item(3, "gamma"), "the stream goes on after errors");
+    assert_eq!(
+        json_error_type(next().unwrap()),
+        "update",
+        "JSON of the wrong shape"
+    );
+    assert_eq!(
+        next().unwrap().unwrap(),
+        item(3, "gamma"),
+        "the stream goes on after errors"
+    );
 
     source.close();
-    assert!(next_within(&mut items, 1000, "the end after close").await.is_none());
+    assert!(next_within(&mut items, 1000, "the end after close")
+        .await
+        .is_none());
 }
 
 #[wasm_bindgen_test]
@@ -65,9 +89,15 @@ async fn json_listener_and_event_method() {
         move |item: Result<Item, Error>| updates.borrow_mut().push(item)
     });
     let mut messages = source.messages();
-    let first = next_within(&mut messages, 3000, "the first message").await.unwrap().unwrap();
+    let first = next_within(&mut messages, 3000, "the first message")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.json::<Item>().unwrap(), item(1, "alpha"));
-    let second = next_within(&mut messages, 3000, "the second message").await.unwrap().unwrap();
+    let second = next_within(&mut messages, 3000, "the second message")
+        .await
+        .unwrap()
+        .unwrap();
     match second.json::<Item>() {
         Err(Error::Json { event_type, .. }) => assert_eq!(event_type, "message"),
         other => panic!("expected Err(Error::Json), got {other:?}"),

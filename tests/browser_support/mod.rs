@@ -46,7 +46,11 @@ pub async fn within<F: Future>(ms: u32, what: &str, fut: F) -> F::Output {
 }
 
 /// The next stream item, or a panic after `ms`.
-pub async fn next_within<S: Stream + Unpin>(stream: &mut S, ms: u32, what: &str) -> Option<S::Item> {
+pub async fn next_within<S: Stream + Unpin>(
+    stream: &mut S,
+    ms: u32,
+    what: &str,
+) -> Option<S::Item> {
     within(ms, what, stream.next()).await
 }
 
@@ -113,8 +117,12 @@ pub async fn stats(key: &str) -> Stats {
             .and_then(|v| v.as_f64())
             .unwrap_or_else(|| panic!("stats without {name}: {text}")) as u32
     };
-    let ids = js_sys::Reflect::get(&json, &JsValue::from_str("lastEventIds")).expect("lastEventIds");
-    let last_event_ids = js_sys::Array::from(&ids).iter().map(|v| v.as_string()).collect();
+    let ids =
+        js_sys::Reflect::get(&json, &JsValue::from_str("lastEventIds")).expect("lastEventIds");
+    let last_event_ids = js_sys::Array::from(&ids)
+        .iter()
+        .map(|v| v.as_string())
+        .collect();
     Stats {
         connections: number("connections"),
         open: number("open"),
@@ -124,7 +132,12 @@ pub async fn stats(key: &str) -> Stats {
 }
 
 /// Polls the server's stats until `check` holds, or panics after `ms`.
-pub async fn wait_for_stats(key: &str, ms: u32, what: &str, check: impl Fn(&Stats) -> bool) -> Stats {
+pub async fn wait_for_stats(
+    key: &str,
+    ms: u32,
+    what: &str,
+    check: impl Fn(&Stats) -> bool,
+) -> Stats {
     let deadline = js_sys::Date::now() + f64::from(ms);
     loop {
         let now = within(ms, "the fixture's /stats", stats(key)).await;
@@ -132,7 +145,9 @@ pub async fn wait_for_stats(key: &str, ms: u32, what: &str, check: impl Fn(&Stat
             return now;
         }
         if js_sys::Date::now() > deadline {
-            panic!("timed out after {ms} ms waiting for the server to see {what}; last stats: {now:?}");
+            panic!(
+                "timed out after {ms} ms waiting for the server to see {what}; last stats: {now:?}"
+            );
         }
         sleep(50).await;
     }
