@@ -38,8 +38,8 @@
 //! handle that removes it on drop.
 //!
 //! # Features
-//! - `json`: [`EventSource::subscribe_json`] and [`MessageEvent::json`],
-//!   decoding event data with serde.
+//! - `json`: `EventSource::subscribe_json`, `EventSource::on_json` and
+//!   `MessageEvent::json`, decoding event data with serde.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
