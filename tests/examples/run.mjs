@@ -16,21 +16,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer } from '../../www/server.mjs';
+import { eventually, HOST, launchBrowser, root } from '../e2e/helpers.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const HOST = '127.0.0.1';
 const SSE_PORT = 18090;
 const INTERVAL_MS = 250;
 const EXAMPLES = [
   { name: 'yew-live', port: 18091, title: 'web-sse + Yew' },
   { name: 'leptos-live', port: 18092, title: 'web-sse + Leptos' },
-];
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
 const TYPES = {
@@ -65,24 +58,6 @@ function serveStatic(dir, port) {
   });
 }
 
-/** Polls `check` (sync or async) until it returns a truthy value or `timeoutMs` passes. */
-async function eventually(what, check, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let sse;
@@ -113,7 +88,7 @@ before(async () => {
   for (const { name, port } of EXAMPLES) {
     statics.push(await serveStatic(path.join(root, 'examples', name, 'dist'), port));
   }
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {
