@@ -97,3 +97,26 @@ fn name_and_message(exception: &JsValue) -> (String, String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let unsupported = Error::Unsupported.to_string();
+        assert!(unsupported.contains("is_supported()"), "{unsupported}");
+        let failed = Error::ConnectionFailed {
+            url: "http://127.0.0.1/events".into(),
+        }
+        .to_string();
+        assert!(failed.contains("http://127.0.0.1/events"), "{failed}");
+        assert!(failed.contains("open a new EventSource"), "{failed}");
+        let invalid = Error::InvalidUrl {
+            url: "http://[".into(),
+            message: "bad".into(),
+        }
+        .to_string();
+        assert!(invalid.contains("\"http://[\""), "{invalid}");
+    }
+}

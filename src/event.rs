@@ -166,3 +166,29 @@ impl ErrorEvent {
         self.ready_state == ReadyState::Connecting
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_state_matches_the_dom_constants() {
+        for (state, value) in [
+            (ReadyState::Connecting, 0),
+            (ReadyState::Open, 1),
+            (ReadyState::Closed, 2),
+        ] {
+            assert_eq!(state.as_u16(), value);
+            assert_eq!(ReadyState::from_u16(value), Some(state));
+        }
+        assert_eq!(ReadyState::from_u16(3), None);
+    }
+
+    #[test]
+    fn only_a_closed_source_makes_an_error_fatal() {
+        assert!(ErrorEvent::new(ReadyState::Closed).is_fatal());
+        assert!(!ErrorEvent::new(ReadyState::Connecting).is_fatal());
+        assert!(ErrorEvent::new(ReadyState::Connecting).is_reconnecting());
+        assert!(!ErrorEvent::new(ReadyState::Open).is_reconnecting());
+    }
+}
