@@ -4,7 +4,7 @@
 # its version first, and prints one line per tool.
 #
 #   bash scripts/setup.sh build   # wasm32 target, wasm-bindgen-cli, wasm-pack, node_modules
-#   bash scripts/setup.sh test    # build + chromium, chromedriver, firefox-esr, binaryen, geckodriver
+#   bash scripts/setup.sh test    # build + chromium, chromedriver, firefox-esr, geckodriver
 #
 # Where it cannot install something (no rustup, not root and no sudo, ...) it
 # stops and names the missing tool and how to get it.
@@ -104,7 +104,7 @@ fi
 # npm package binaryen: Debian's is too old for the module.)
 apt_tools=()
 if [[ "$mode" == test ]]; then
-  apt_tools+=(chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr wasm-opt:binaryen)
+  apt_tools+=(chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr)
 fi
 
 missing_pkgs=()

@@ -40,12 +40,13 @@
 //! # Features
 //! - `json`: `EventSource::subscribe_json`, `EventSource::on_json` and
 //!   `MessageEvent::json`, decoding event data with serde.
+//! - `js`: the wasm half of the npm package; only its build turns it on. Without
+//!   it the crate exports nothing to JavaScript.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
 mod error;
 mod event;
-mod js;
 mod source;
 mod stream;
 

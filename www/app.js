@@ -1,6 +1,6 @@
 // The demo page, written against the web-sse JS API the way page code is
 // written against the native EventSource.
-import init, { EventSource, isSupported } from './pkg/web_sse.js';
+import init, { EventSource, isSupported } from './pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
 const STATES = ['CONNECTING', 'OPEN', 'CLOSED'];

@@ -190,7 +190,10 @@ function clock(req, res, intervalMs, streams, countStream) {
 /**
  * Fixed streams for the JS API tests (tests/e2e/js-api.test.mjs).
  *   /test/script    a known sequence of events, then a `tick` message every 100 ms
- *   /test/ticks     `message` with an increasing id every ?ms= (default 50) ms
+ *   /test/ticks     `message` with an increasing id every ?ms= (default 50) ms;
+ *                   ?retry= sets the reconnection time (default 500), and
+ *                   ?end=N ends the response after N messages, so that the
+ *                   browser reconnects
  *   /test/status    answers ?code= (default 500): the browser gives up
  */
 function testRoutes(url, req, res, streams) {
@@ -210,12 +213,15 @@ function testRoutes(url, req, res, streams) {
     every(100, () => send(frame({ data: 'tick' })));
   } else if (route === 'ticks') {
     const ms = Math.max(10, Number.parseInt(url.searchParams.get('ms') ?? '50', 10) || 50);
+    const end = Number.parseInt(url.searchParams.get('end') ?? '', 10);
+    const retry = Number.parseInt(url.searchParams.get('retry') ?? '500', 10);
     const { every, send } = openStream(req, res, streams);
     let n = 0;
-    send(frame({ retry: 500 }));
+    send(frame({ retry }));
     every(ms, () => {
       n += 1;
       send(frame({ id: n, data: `tick ${n}` }));
+      if (n === end) res.end();
     });
   } else {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown test route');

@@ -24,9 +24,9 @@ export function launchBrowser(extraArgs = []) {
 
 /** Fails early with the command to run when the package has not been built. */
 export async function requirePackage() {
-  const glue = path.join(root, 'pkg', 'web_sse.js');
+  const glue = path.join(root, 'pkg', 'index.js');
   await fs.access(glue).catch(() => {
-    throw new Error(`${glue} is missing: build the package with npm run test:js (or wasm-pack build --target web --release)`);
+    throw new Error(`${glue} is missing: build the package with npm run build`);
   });
 }
 

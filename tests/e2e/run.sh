@@ -6,21 +6,21 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-# node_modules/.bin first for binaryen's wasm-opt (see scripts/start.sh).
-export PATH="$root/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-if [[ ! -d node_modules/playwright-core || ! -d node_modules/vite || ! -d node_modules/binaryen ]]; then
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/vite || ! -d node_modules/binaryen || ! -d node_modules/typescript ]]; then
   echo "test:js: node_modules is incomplete; run npm install (or bash scripts/setup.sh test) first" >&2
   exit 1
 fi
 
 wasm=pkg/web_sse_bg.wasm
-if [[ ! -f "$wasm" || ! -f pkg/web_sse.js ]] ||
-  [[ -n "$(find src Cargo.toml Cargo.lock -newer "$wasm" -print -quit)" ]]; then
-  wasm-pack build --target web --release --out-dir pkg
+if [[ ! -f "$wasm" || ! -f pkg/index.js ]] ||
+  [[ -n "$(find src js Cargo.toml Cargo.lock scripts/build.sh scripts/package-json.mjs -newer "$wasm" -print -quit)" ]]; then
+  WEB_SSE_SKIP_SETUP=1 bash scripts/build.sh
 fi
-echo "test:js: $wasm is $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped"
+echo "test:js: $wasm is $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped; index.js $(gzip -9c pkg/index.js | wc -c) gzipped"
 
-# One file at a time: the demo and API tests share port 18080.
-exec node --test --test-concurrency=1 --test-timeout=120000 \
-  tests/e2e/demo.test.mjs tests/e2e/js-api.test.mjs tests/e2e/vite.test.mjs
+# One file at a time: the page tests share port 18080.
+exec node --test --test-concurrency=1 --test-timeout=180000 \
+  tests/e2e/demo.test.mjs tests/e2e/js-api.test.mjs tests/e2e/facade.test.mjs \
+  tests/e2e/leak.test.mjs tests/e2e/types.test.mjs tests/e2e/vite.test.mjs

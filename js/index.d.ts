@@ -1,0 +1,137 @@
+// Types for the web-sse npm package: a drop-in for the DOM's EventSource.
+
+/**
+ * Loads the package's wasm module. The native transport does not need it;
+ * awaiting it is harmless and keeps code ready for the transports that do.
+ */
+export { default } from './web_sse.js';
+
+/**
+ * Whether this global scope has the browser's `EventSource` (windows and
+ * dedicated workers do). Check it before constructing one.
+ */
+export function isSupported(): boolean;
+
+/** The events an `EventSource` dispatches, by type. */
+export interface EventSourceEventMap {
+  open: Event;
+  message: MessageEvent<string>;
+  error: Event;
+  /** `addJsonListener` or `jsonEvents()` met data that is not JSON. */
+  jsonerror: JsonErrorEvent;
+}
+
+/** The `error` of a `jsonerror` event. */
+export interface JsonSyntaxError extends SyntaxError {
+  /** The type of the event whose data did not parse. */
+  eventType: string;
+  /** The text that was received. */
+  data: string;
+  /** The exception `JSON.parse` threw. */
+  cause: unknown;
+}
+
+/** Dispatched, cancelable, when event data is not valid JSON. */
+export interface JsonErrorEvent extends ErrorEvent {
+  readonly error: JsonSyntaxError;
+}
+
+/** `addJsonListener`'s listener: the parsed data, then the event. */
+export type JsonListener<T = unknown> = (this: EventSource, data: T, event: MessageEvent<string>) => unknown;
+
+/**
+ * A connection to a server that sends events (`text/event-stream`): the
+ * browser's `EventSource`, as a real `EventTarget` whose listeners see this
+ * object as `this`, `target` and `currentTarget`, plus async iteration
+ * (`events()`) and JSON (`jsonEvents()`, `addJsonListener()`).
+ *
+ * Installable as the page's or worker's global: the browser's constructor is
+ * captured when the package loads.
+ */
+export declare class EventSource extends EventTarget {
+  /**
+   * Opens a connection to `url`, resolved against the page. Throws
+   * `SyntaxError` for a URL that cannot be parsed, as the native constructor.
+   */
+  constructor(url: string | URL, eventSourceInitDict?: EventSourceInit);
+
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSED: 2;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSED: 2;
+
+  /** `CONNECTING` (0), `OPEN` (1) or `CLOSED` (2). */
+  readonly readyState: number;
+  /** The URL, resolved against the page. */
+  readonly url: string;
+  /** Whether cross-origin requests carry cookies and HTTP authentication. */
+  readonly withCredentials: boolean;
+
+  onopen: ((this: EventSource, ev: Event) => any) | null;
+  onmessage: ((this: EventSource, ev: MessageEvent) => any) | null;
+  onerror: ((this: EventSource, ev: Event) => any) | null;
+
+  /** Closes the connection for good; iterators end after what they hold. */
+  close(): void;
+
+  /**
+   * The events of `types` (default `'message'`) in arrival order. Ends on
+   * `close()`, throws when the browser gives up, unsubscribes when left.
+   */
+  events(types?: string | readonly string[]): EventIterator<MessageEvent<string>>;
+
+  /** Like `events()`, with `data` parsed as JSON; invalid data is skipped and reported as `jsonerror`. */
+  jsonEvents<T = unknown>(types?: string | readonly string[]): EventIterator<MessageEvent<T>>;
+
+  /** Calls `listener(data, event)` with the parsed JSON data of each event of `type`. */
+  addJsonListener<T = unknown>(type: string, listener: JsonListener<T>, options?: { once?: boolean }): void;
+
+  /** Removes a listener added with `addJsonListener`. */
+  removeJsonListener(type: string, listener: JsonListener<any>): void;
+
+  addEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: (this: EventSource, event: MessageEvent) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: (this: EventSource, event: MessageEvent) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+/**
+ * An async iterator over a source's events, made by `events()` or
+ * `jsonEvents()`; not constructible by hand.
+ */
+export declare class EventIterator<T> implements AsyncIterableIterator<T, undefined, undefined> {
+  private constructor();
+  /** The next event; `{ done: true }` once the source is closed; rejects when the browser gives up. */
+  next(): Promise<IteratorResult<T, undefined>>;
+  /** Stops and unsubscribes; a pending `next()` settles with `{ done: true }`. */
+  return(): Promise<IteratorResult<T, undefined>>;
+  [Symbol.asyncIterator](): EventIterator<T>;
+}

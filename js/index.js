@@ -1,0 +1,391 @@
+// The npm package's entry: a drop-in `EventSource` that is a real
+// `EventTarget`, plus async iteration and JSON.
+//
+// Why hand-written JS and not a wasm-bindgen class: every JS value a wasm
+// object holds is a root that the JS collector cannot trace through, so a page
+// listener that closes over the source (`es.onmessage = () => es.close()`)
+// would form a cycle through wasm memory that nothing ever frees. Here the
+// page's object, the browser's object and every listener live in the JS heap,
+// where the collector sees the whole graph. wasm-bindgen also cannot extend
+// `EventTarget` (wasm-bindgen#210). The wasm module (`init`) is where the
+// fetch transport's parser goes; the native transport does not call into it.
+
+import init from './web_sse.js';
+
+export default init;
+
+// Captured once, at load: `globalThis.EventSource = EventSource` must not make
+// our constructor construct itself.
+const Native = globalThis.EventSource;
+const { addEventListener: addListener, removeEventListener: removeListener, dispatchEvent: dispatch } = EventTarget.prototype;
+// A module-private key, so that only `events()` and `jsonEvents()` make iterators.
+const internal = Symbol('web-sse internal');
+// Set in EventSource's static block: iterators register there so that
+// `close()` ends them.
+let track;
+let untrack;
+
+/**
+ * Whether this global scope has the browser's `EventSource`: windows and
+ * dedicated workers do. Read when the package loaded, so it stays true after
+ * this class is installed as the global.
+ */
+export function isSupported() {
+  return typeof Native === 'function';
+}
+
+/** A connection to a server that sends events (`text/event-stream`). */
+export class EventSource extends EventTarget {
+  /** The browser's object: the connection, owned here in the JS heap. */
+  #native;
+  /** Event types forwarded from the browser's object so far. */
+  #forwarded = new Set();
+  /** `on*` handlers: type -> { value, listener }. */
+  #handlers = new Map();
+  /** Live iterators, ended by `close()`. */
+  #iterators = new Set();
+  /** `addJsonListener`: type -> Map(callback -> listener). */
+  #jsonListeners = new Map();
+
+  // The arguments reach the browser's constructor as given, in the same
+  // number, so that it applies its own conversions and throws its own
+  // exceptions (SyntaxError, TypeError) for whatever the page passes. One
+  // named parameter: `EventSource.length` is 1, as native.
+  // eslint-disable-next-line no-unused-vars
+  constructor(url) {
+    if (!isSupported()) {
+      throw new Error('EventSource is not available in this environment: check isSupported() first');
+    }
+    // eslint-disable-next-line prefer-rest-params
+    const native = Reflect.construct(Native, arguments);
+    super();
+    this.#native = native;
+  }
+
+  get readyState() {
+    return this.#native.readyState;
+  }
+
+  get url() {
+    return this.#native.url;
+  }
+
+  get withCredentials() {
+    return this.#native.withCredentials;
+  }
+
+  get onopen() {
+    return this.#handler('open');
+  }
+
+  set onopen(value) {
+    this.#setHandler('open', value);
+  }
+
+  get onmessage() {
+    return this.#handler('message');
+  }
+
+  set onmessage(value) {
+    this.#setHandler('message', value);
+  }
+
+  get onerror() {
+    return this.#handler('error');
+  }
+
+  set onerror(value) {
+    this.#setHandler('error', value);
+  }
+
+  // EventTarget's own method does the work (once, signal, capture,
+  // de-duplication); this one also starts forwarding the type.
+  addEventListener(type, callback) {
+    if (arguments.length < 2) {
+      // Let EventTarget throw its own "2 arguments required" TypeError.
+      // eslint-disable-next-line prefer-rest-params
+      return Reflect.apply(addListener, this, arguments);
+    }
+    // Converted once, here, as WebIDL would: a Symbol throws TypeError.
+    const eventType = `${type}`;
+    // eslint-disable-next-line prefer-rest-params
+    addListener.call(this, eventType, callback, arguments[2]);
+    if (callback != null) this.#forward(eventType);
+    return undefined;
+  }
+
+  /**
+   * Closes the connection for good: no reconnection, `readyState` becomes
+   * CLOSED, no further events, and every iterator ends after the events it
+   * already holds.
+   */
+  close() {
+    this.#native.close();
+    for (const end of [...this.#iterators]) end();
+  }
+
+  /**
+   * The events of `types` (one type or an array; default `'message'`) as an
+   * async iterator, in arrival order. Ends on `close()`, throws when the
+   * browser gives up, and unsubscribes when the loop is left.
+   */
+  events(types) {
+    return new EventIterator(internal, this, eventTypes(types), false);
+  }
+
+  /**
+   * Like `events()`, with each event's `data` parsed as JSON. An event whose
+   * data is not JSON is skipped and reported as a `jsonerror` event.
+   */
+  jsonEvents(types) {
+    return new EventIterator(internal, this, eventTypes(types), true);
+  }
+
+  /**
+   * Calls `listener(data, event)` with the parsed JSON data of each event of
+   * `type`; data that is not JSON dispatches a cancelable `jsonerror` instead.
+   */
+  addJsonListener(type, listener, options) {
+    if (typeof listener !== 'function') {
+      throw new TypeError('addJsonListener: the listener must be a function');
+    }
+    const eventType = `${type}`;
+    const once = Boolean(options?.once);
+    let byCallback = this.#jsonListeners.get(eventType);
+    if (!byCallback) {
+      byCallback = new Map();
+      this.#jsonListeners.set(eventType, byCallback);
+    }
+    if (byCallback.has(listener)) return;
+    const wrapper = (event) => {
+      const parsed = parseJson(this, event);
+      if (parsed === SKIPPED) return;
+      if (once) this.removeJsonListener(eventType, listener);
+      listener.call(this, parsed, event);
+    };
+    byCallback.set(listener, wrapper);
+    this.addEventListener(eventType, wrapper);
+  }
+
+  /** Removes a listener added with `addJsonListener`. */
+  removeJsonListener(type, listener) {
+    const eventType = `${type}`;
+    const byCallback = this.#jsonListeners.get(eventType);
+    const wrapper = byCallback?.get(listener);
+    if (!wrapper) return;
+    byCallback.delete(listener);
+    if (byCallback.size === 0) this.#jsonListeners.delete(eventType);
+    removeListener.call(this, eventType, wrapper);
+  }
+
+  static {
+    track = (source, end) => {
+      if (source.readyState === 2) return false;
+      source.#iterators.add(end);
+      return true;
+    };
+    untrack = (source, end) => source.#iterators.delete(end);
+  }
+
+  #handler(type) {
+    return this.#handlers.get(type)?.value ?? null;
+  }
+
+  // The DOM's event handler rules: the first non-null value registers a
+  // listener, a new value keeps its place among the other listeners, null
+  // removes it. Non-objects count as null ([LegacyTreatNonObjectAsNull]).
+  #setHandler(type, value) {
+    const handler = this.#handlers.get(type);
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
+      if (handler) {
+        this.#handlers.delete(type);
+        removeListener.call(this, type, handler.listener);
+      }
+      return;
+    }
+    if (handler) {
+      handler.value = value;
+      return;
+    }
+    const entry = {
+      value,
+      listener: (event) => {
+        const callback = entry.value;
+        // A non-callable object is kept but never called, as in the DOM.
+        if (typeof callback !== 'function') return;
+        if (callback.call(event.currentTarget, event) === false) event.preventDefault();
+      },
+    };
+    this.#handlers.set(type, entry);
+    addListener.call(this, type, entry.listener);
+    this.#forward(type);
+  }
+
+  // One listener per type on the browser's object re-dispatches its events on
+  // this object, synchronously, so that order and readyState are the
+  // browser's. The browser keeps its open object alive, and through this
+  // listener the page's object, exactly as long as it would keep itself.
+  #forward(type) {
+    if (this.#forwarded.has(type)) return;
+    this.#forwarded.add(type);
+    this.#native.addEventListener(type, (event) => {
+      dispatch.call(this, copyEvent(event));
+    });
+  }
+}
+
+// The DOM's constants: on the class and its instances, read-only.
+for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSED', 2]]) {
+  const constant = { value, enumerable: true, writable: false, configurable: false };
+  Object.defineProperty(EventSource, name, constant);
+  Object.defineProperty(EventSource.prototype, name, constant);
+}
+// As on the browser's interface: members enumerable, `[object EventSource]`.
+for (const name of Object.getOwnPropertyNames(EventSource.prototype)) {
+  if (name !== 'constructor') {
+    const descriptor = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
+    if (descriptor.configurable) {
+      Object.defineProperty(EventSource.prototype, name, { ...descriptor, enumerable: true });
+    }
+  }
+}
+Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+
+/** A copy of the browser's event that can be dispatched on the page's object. */
+function copyEvent(event) {
+  if (event instanceof MessageEvent) {
+    return new MessageEvent(event.type, {
+      data: event.data,
+      lastEventId: event.lastEventId,
+      origin: event.origin,
+    });
+  }
+  return new Event(event.type);
+}
+
+const SKIPPED = Symbol('skipped');
+
+/**
+ * The event's data parsed as JSON, or SKIPPED after dispatching a cancelable
+ * `jsonerror` on `source` (logged to the console unless a listener cancels it,
+ * like the window's `error` event).
+ */
+function parseJson(source, event) {
+  try {
+    return JSON.parse(event.data);
+  } catch (cause) {
+    const message = `web-sse: the data of a "${event.type}" event is not valid JSON (${cause.message}); `
+      + 'the event was skipped. Send JSON for this type, or read it as text with addEventListener';
+    const error = new SyntaxError(message, { cause });
+    error.eventType = event.type;
+    error.data = event.data;
+    const failure = new ErrorEvent('jsonerror', { message, error, cancelable: true });
+    if (dispatch.call(source, failure)) console.error(error);
+    return SKIPPED;
+  }
+}
+
+function eventTypes(types) {
+  if (types === undefined) return ['message'];
+  if (typeof types === 'string') return [types];
+  if (Array.isArray(types) && types.every((type) => typeof type === 'string')) return [...types];
+  throw new TypeError('event types must be a string or an array of strings');
+}
+
+/**
+ * An async iterator over a source's events, made by `events()` or
+ * `jsonEvents()`. `for await` uses it; leaving the loop calls `return()`,
+ * which unsubscribes.
+ */
+export class EventIterator {
+  #source;
+  #types;
+  /** Events not yet taken by `next()`. */
+  #queue = [];
+  /** `next()` calls waiting for an event: their resolve/reject pairs. */
+  #waiting = [];
+  /** The connection failure to throw once the queue is drained. */
+  #failure = null;
+  #ended = false;
+  #onEvent;
+  #onError;
+  #end;
+
+  constructor(key, source, types, json) {
+    if (key !== internal) throw new TypeError('EventIterator is made by EventSource.events() or jsonEvents()');
+    this.#source = source;
+    this.#types = types;
+    this.#end = () => this.#finish(null);
+    if (!track(source, this.#end)) {
+      this.#ended = true;
+      return;
+    }
+    this.#onEvent = (event) => {
+      if (!json) {
+        this.#push(event);
+        return;
+      }
+      const data = parseJson(source, event);
+      if (data === SKIPPED) return;
+      this.#push(new MessageEvent(event.type, { data, lastEventId: event.lastEventId, origin: event.origin }));
+    };
+    this.#onError = () => {
+      if (source.readyState !== EventSource.CLOSED) return; // reconnecting
+      this.#finish(new Error(
+        `the event source at ${source.url} failed and the browser will not reconnect (a non-200 status, `
+        + 'a wrong Content-Type, a CORS refusal or a network error); check the server\'s response in the '
+        + 'network panel, then open a new EventSource',
+      ));
+    };
+    for (const type of types) source.addEventListener(type, this.#onEvent);
+    source.addEventListener('error', this.#onError);
+  }
+
+  /** The next event, `{ done: true }` once the source is closed; rejects when the browser gives up. */
+  next() {
+    if (this.#queue.length > 0) return Promise.resolve({ value: this.#queue.shift(), done: false });
+    if (this.#failure) {
+      const failure = this.#failure;
+      this.#failure = null;
+      return Promise.reject(failure);
+    }
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  /** Stops the iteration and unsubscribes; a pending `next()` settles with `{ done: true }`. */
+  return() {
+    this.#queue.length = 0;
+    this.#failure = null;
+    this.#finish(null);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  #push(event) {
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter.resolve({ value: event, done: false });
+    else this.#queue.push(event);
+  }
+
+  // Unsubscribes and settles the waiting calls. Buffered events stay for
+  // `next()`; the failure, if any, comes after them.
+  #finish(failure) {
+    if (this.#ended) return;
+    this.#ended = true;
+    const source = this.#source;
+    untrack(source, this.#end);
+    for (const type of this.#types) source.removeEventListener(type, this.#onEvent);
+    source.removeEventListener('error', this.#onError);
+    const waiting = this.#waiting.splice(0);
+    if (failure && waiting.length > 0) {
+      waiting.shift().reject(failure);
+    } else {
+      this.#failure = failure;
+    }
+    for (const waiter of waiting) waiter.resolve({ value: undefined, done: true });
+  }
+}

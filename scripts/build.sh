@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm run build`: the npm package, alone, in pkg/: the hand-written entry
+# (js/index.js, js/index.d.ts), the wasm module built with the `js` feature and
+# optimized by the npm binaryen's wasm-opt, its glue, and a package.json whose
+# `exports` names the entry.
+#
+#   bash scripts/build.sh             # installs what the build needs first
+#   WEB_SSE_SKIP_SETUP=1 bash ...     # when the caller has run setup already
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+if [[ -z "${WEB_SSE_SKIP_SETUP:-}" ]]; then
+  bash scripts/setup.sh build
+fi
+
+rm -rf pkg
+wasm-pack build --target web --release --out-dir pkg --out-name web_sse -- --features js
+
+# The npm binaryen, by path: Debian's wasm-opt (108), which may come first on
+# PATH, cannot read what current rustc emits.
+wasm_opt="$root/node_modules/.bin/wasm-opt"
+[[ -x "$wasm_opt" ]] || {
+  echo "build: $wasm_opt is missing; run npm ci (or bash scripts/setup.sh build)" >&2
+  exit 1
+}
+wasm=pkg/web_sse_bg.wasm
+"$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue -o "$wasm.opt" "$wasm"
+mv "$wasm.opt" "$wasm"
+
+cp js/index.js js/index.d.ts pkg/
+node scripts/package-json.mjs pkg/package.json
+echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped; index.js $(gzip -9c pkg/index.js | wc -c) gzipped"
