@@ -110,7 +110,8 @@ export class EventSource extends EventTarget {
     const eventType = `${type}`;
     // eslint-disable-next-line prefer-rest-params
     addListener.call(this, eventType, callback, arguments[2]);
-    if (callback != null) this.#forward(eventType);
+    // EventSource.prototype.addEventListener.call(anyTarget, ...) works natively.
+    if (callback != null && #native in this) this.#forward(eventType);
     return undefined;
   }
 
@@ -241,8 +242,9 @@ for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSED', 2]]) {
   Object.defineProperty(EventSource.prototype, name, constant);
 }
 // As on the browser's interface: members enumerable, `[object EventSource]`.
+// The addEventListener override stays hidden: natively it is EventTarget's.
 for (const name of Object.getOwnPropertyNames(EventSource.prototype)) {
-  if (name !== 'constructor') {
+  if (name !== 'constructor' && name !== 'addEventListener') {
     const descriptor = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
     if (descriptor.configurable) {
       Object.defineProperty(EventSource.prototype, name, { ...descriptor, enumerable: true });
