@@ -40,6 +40,14 @@ export interface JsonErrorEvent extends ErrorEvent {
 export type JsonListener<T = unknown> = (this: EventSource, data: T, event: MessageEvent<string>) => unknown;
 
 /**
+ * An `on*` handler. `this` is the page's object at run time; it is typed as
+ * the DOM's `EventSource` (which this class extends structurally) so that this
+ * class stays assignable to the DOM's type: `globalThis.EventSource =
+ * EventSource` type-checks.
+ */
+export type EventHandler<E extends Event> = (this: globalThis.EventSource, ev: E) => any;
+
+/**
  * A connection to a server that sends events (`text/event-stream`): the
  * browser's `EventSource`, as a real `EventTarget` whose listeners see this
  * object as `this`, `target` and `currentTarget`, plus async iteration
@@ -69,9 +77,9 @@ export declare class EventSource extends EventTarget {
   /** Whether cross-origin requests carry cookies and HTTP authentication. */
   readonly withCredentials: boolean;
 
-  onopen: ((this: EventSource, ev: Event) => any) | null;
-  onmessage: ((this: EventSource, ev: MessageEvent) => any) | null;
-  onerror: ((this: EventSource, ev: Event) => any) | null;
+  onopen: EventHandler<Event> | null;
+  onmessage: EventHandler<MessageEvent> | null;
+  onerror: EventHandler<Event> | null;
 
   /** Closes the connection for good; iterators end after what they hold. */
   close(): void;

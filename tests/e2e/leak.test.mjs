@@ -1,0 +1,110 @@
+// Leak test: open/close cycles of sources whose listeners close over them
+// (`es.onmessage = () => es.close()`), never calling free(). Garbage is
+// collected through CDP several times, with pauses so that finalizers run,
+// and the JS heap plus the wasm memory is measured before and after. The
+// browser's own EventSource runs the same cycles in the same browser, as the
+// reference.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startServer } from '../../www/server.mjs';
+import { HOST, eventually, launchBrowser, newPage, requirePackage, root, sleep } from './helpers.mjs';
+
+const PORT = 18080;
+const CYCLES = 2000;
+const WARMUP = 200;
+/** Bytes per cycle the facade may grow by; native grows about 20. */
+const BOUND = 100;
+
+let server;
+let browser;
+
+before(async () => {
+  await requirePackage();
+  server = await startServer({
+    host: HOST,
+    port: PORT,
+    intervalMs: 100,
+    staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') },
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Runs `cycles` open/close cycles of `which` ('ours' or 'native') in the page. */
+function cycles(page, which, count) {
+  return page.evaluate(async ({ which, count }) => {
+    const Class = which === 'native' ? t.Native : t.ES;
+    for (let i = 0; i < count; i += 1) {
+      // Not t.within: its pending timers would be counted as growth.
+      let timer;
+      await new Promise((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`cycle ${i} timed out`)), 5000);
+        const source = new Class('/test/script');
+        // Every listener closes over the source: the cycle the page makes.
+        source.onmessage = () => {
+          source.close();
+          resolve();
+        };
+        source.onerror = () => {
+          source.close();
+          resolve();
+        };
+        source.addEventListener('open', () => {
+          source.opened = source.readyState;
+        });
+        if (which === 'ours') {
+          source.addJsonListener('stats', () => source.url);
+          (async () => {
+            for await (const event of source.events('info')) {
+              if (event.target !== source) break;
+            }
+          })();
+        }
+      });
+      clearTimeout(timer);
+    }
+  }, { which, count });
+}
+
+/** JS heap plus wasm memory, in bytes, after repeated collections. */
+async function retained(page, cdp) {
+  await page.evaluate(() => performance.clearResourceTimings());
+  for (let i = 0; i < 4; i += 1) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    // FinalizationRegistry callbacks and cleanup run in later tasks.
+    await sleep(150);
+  }
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const wasm = await page.evaluate(() => t.wasm.memory.buffer.byteLength);
+  return usedSize + wasm;
+}
+
+async function perCycle(which) {
+  const { page } = await newPage(browser);
+  try {
+    await page.goto(`${server.url}harness/harness.html`);
+    await page.waitForFunction(() => document.title === 'ready');
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('HeapProfiler.enable');
+    await cycles(page, which, WARMUP);
+    const start = await retained(page, cdp);
+    await cycles(page, which, CYCLES);
+    const end = await retained(page, cdp);
+    return (end - start) / CYCLES;
+  } finally {
+    await page.close();
+  }
+}
+
+test(`${CYCLES} open/close cycles whose listeners close over the source grow the page by under ${BOUND} B each`, async () => {
+  const native = await perCycle('native');
+  const ours = await perCycle('ours');
+  console.log(`leak: ${CYCLES} cycles, JS heap + wasm memory after GC: web-sse ${ours.toFixed(1)} B/cycle, native EventSource ${native.toFixed(1)} B/cycle`);
+  assert.ok(ours < BOUND, `web-sse grows ${ours.toFixed(1)} B per cycle (bound ${BOUND}; native ${native.toFixed(1)})`);
+  await eventually('every cycle to close its stream on the server', () => server.openStreams() === 0);
+});

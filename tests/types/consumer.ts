@@ -1,0 +1,60 @@
+// A TypeScript consumer of the npm package: tests/e2e/types.test.mjs runs
+// `tsc --noEmit` on it against pkg/ (the built package, resolved through its
+// package.json). Every line that must not compile says so with @ts-expect-error.
+import init, { EventIterator, EventSource, isSupported, type JsonErrorEvent } from 'web-sse';
+
+await init();
+if (!isSupported()) throw new Error('no EventSource here');
+
+const source = new EventSource(new URL('/events', location.href), { withCredentials: true });
+
+// A drop-in: usable wherever the DOM's type is expected, and as the global.
+const asDom: globalThis.EventSource = source;
+const constructor: typeof globalThis.EventSource = EventSource;
+globalThis.EventSource = EventSource;
+const state: number = asDom.readyState + constructor.OPEN + EventSource.CLOSED + source.CONNECTING;
+
+source.onmessage = function (event) {
+  const data: string = event.data;
+  if (data === 'stop' && state >= 0) this.close();
+};
+source.onerror = (event) => event.target;
+source.addEventListener('open', (event) => event.timeStamp);
+source.addEventListener('info', (event) => {
+  const data: string = event.data;
+  return data;
+});
+source.addEventListener('jsonerror', (event: JsonErrorEvent) => {
+  const eventType: string = event.error.eventType;
+  event.preventDefault();
+  return eventType;
+});
+source.addEventListener('message', { handleEvent: (event: Event) => event.type }, { once: true, signal: AbortSignal.timeout(1000) });
+
+interface Stats {
+  seq: number;
+}
+source.addJsonListener<Stats>('stats', (stats, event) => stats.seq + event.lastEventId.length);
+source.removeJsonListener('stats', () => undefined);
+
+for await (const event of source.events(['message', 'info'])) {
+  const text: string = event.data;
+  if (text) break;
+}
+for await (const event of source.jsonEvents<Stats>('stats')) {
+  const seq: number = event.data.seq;
+  if (seq) break;
+}
+const iterator: EventIterator<MessageEvent<string>> = source.events();
+const first: IteratorResult<MessageEvent<string>, undefined> = await iterator.next();
+if (!first.done) first.value.lastEventId.trim();
+await iterator.return();
+
+// @ts-expect-error: iterators come from events() and jsonEvents()
+new EventIterator();
+// @ts-expect-error: readyState is read-only
+source.readyState = 1;
+// @ts-expect-error: the URL is a string or a URL
+new EventSource(42);
+// @ts-expect-error: event types are strings
+source.events([1]);
