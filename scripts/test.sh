@@ -5,7 +5,7 @@
 #   2. cargo test --all-features    host tests (parser, docs, ...)
 #   3. the SSE fixture server       tests/fixture/server.mjs on 127.0.0.1:8787
 #   4. wasm-pack test               headless Chrome and Firefox, all features, then default features
-#   5. later stages                 appended below the marker
+#   5. later stages                 the wasm-pack route, the page tests (npm run test:js), the examples
 #
 # Fails fast; the summary at the end counts the tests of each stage.
 set -euo pipefail
@@ -139,6 +139,9 @@ cleanup
 
 # ---- later stages: append one `stage NAME command...` line each, below ----
 # (the fixture server is stopped here; a stage that needs it starts its own)
+# A Rust user's route to the package's wasm: plain wasm-pack, whatever
+# wasm-opt is first on PATH (Debian's 108 cannot read the module).
+stage wasm-pack-route wasm-pack build --target web --release --out-dir target/wasm-pack-route -- --features js
 stage js npm run test:js
 stage examples npm run test:examples
 

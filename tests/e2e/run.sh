@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `npm run test:js`: the JS package's browser tests (demo E2E, JS API
-# conformance, Vite smoke), in headless Chromium. Builds pkg/ first when it is
-# missing or older than the Rust sources.
+# `npm run test:js`: the JS package's tests in headless Chromium: the demo, the
+# JS API conformance (imported and installed as the global), the facade against
+# native, the leak test, the types, and a Vite app. Builds pkg/ first when it
+# is missing or older than its sources.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -124,6 +124,16 @@ for (const example of EXAMPLES) {
       await page?.close();
     });
 
+    it('its generated glue exports nothing of web-sse (the js feature is off)', async () => {
+      const crate = example.name.replace(/-/g, '_');
+      const glue = await fs.readFile(path.join(root, 'examples', example.name, 'dist', 'pkg', `${crate}.js`), 'utf8');
+      const exported = [...glue.matchAll(/^export (?:class|function|const|let) (\w+)/gm)].map((m) => m[1]);
+      // What the app itself exports (its start function, the glue's init).
+      assert.ok(exported.length > 0, 'the glue has exports at all');
+      const ours = exported.filter((name) => /EventSource|EventIterator|isSupported/.test(name));
+      assert.deepEqual(ours, [], `exports: ${exported}`);
+    });
+
     it('renders the app', async () => {
       await page.waitForSelector('h1', { timeout: 10_000 });
       assert.equal(await page.textContent('h1'), example.title);
