@@ -33,4 +33,4 @@ mv "$wasm.opt" "$wasm"
 
 cp js/index.js js/index.d.ts pkg/
 node scripts/package-json.mjs pkg/package.json
-echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped; index.js $(gzip -9c pkg/index.js | wc -c) gzipped"
+echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped; index.js $(gzip -9 <pkg/index.js | wc -c) gzipped"
