@@ -4,7 +4,8 @@
 #   1. scripts/setup.sh test        installs what is missing
 #   2. cargo test --all-features    host tests (parser, docs, ...)
 #   3. the SSE fixture server       tests/fixture/server.mjs on 127.0.0.1:8787
-#   4. wasm-pack test               headless Chrome and Firefox, all features, then default features
+#   4. wasm-pack test               headless Chrome and Firefox: native and fetch transports with all
+#                                   features, then native with default features
 #   5. later stages                 the wasm-pack route, the page tests (npm run test:js), the examples
 #
 # Fails fast; the summary at the end counts the tests of each stage.
@@ -119,22 +120,28 @@ geckodriver="$(command -v geckodriver)"
 # The runner's default is 20 s for a whole test binary.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
 
+# The browser suite runs once per transport (tests/browser_support picks it
+# from WEB_SSE_TRANSPORT at build time), and once more with default features.
 browser_lines=()
-for features in all default; do
+for run in native:all fetch:all native:default; do
+  transport="${run%%:*}" features="${run#*:}"
   if [[ "$features" == all ]]; then extra=(--all-features); else extra=(); fi
-  stage "wasm-test-$features" wasm-pack test --headless --chrome --firefox \
+  export WEB_SSE_TRANSPORT="$transport"
+  stage "wasm-test-$transport-$features" \
+    wasm-pack test --headless --chrome --firefox \
     --chromedriver "$chromedriver" --geckodriver "$geckodriver" -- "${extra[@]+"${extra[@]}"}"
   for browser in Chrome Firefox; do
     read -r passed failed < <(browser_counts "$stage_log" "$browser")
     if ((passed == 0)); then
-      echo "no wasm test ran in $browser ($features features): see $stage_log" >&2
+      echo "no wasm test ran in $browser ($transport transport, $features features): see $stage_log" >&2
       exit 1
     fi
-    browser_lines+=("$(printf '%-8s %-8s features: %3d passed, %d failed' "$browser" "$features" "$passed" "$failed")")
+    browser_lines+=("$(printf '%-8s %-7s %-8s features: %3d passed, %d failed' "$browser" "$transport" "$features" "$passed" "$failed")")
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
   done
 done
+unset WEB_SSE_TRANSPORT
 cleanup
 
 # ---- later stages: append one `stage NAME command...` line each, below ----

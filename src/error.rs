@@ -50,6 +50,62 @@ pub enum Error {
         url: String,
     },
 
+    /// The server answered with a status other than 200 (fetch transport).
+    ///
+    /// Fatal unless the status was chosen with
+    /// [`EventSourceOptions::retry_on_status`](crate::EventSourceOptions::retry_on_status).
+    #[error(
+        "the event source at {url} answered HTTP {status} {status_text}, not a 200 event stream; \
+         check the server (the response body is in this error), or retry this status with \
+         EventSourceOptions::retry_on_status"
+    )]
+    Http {
+        /// The source's URL.
+        url: String,
+        /// The HTTP status, for example 401.
+        status: u16,
+        /// The status text, for example `Unauthorized` (empty over HTTP/2).
+        status_text: String,
+        /// The response's `Content-Type`, if it had one.
+        content_type: Option<String>,
+        /// Up to the first 1 KiB of the response body, as text.
+        body: String,
+    },
+
+    /// The server answered 200 with a `Content-Type` other than
+    /// `text/event-stream` (fetch transport). Always fatal, as in the spec.
+    #[error(
+        "the event source at {url} answered with Content-Type {content_type:?}, not \
+         text/event-stream; make the server send text/event-stream for this URL"
+    )]
+    NotEventStream {
+        /// The source's URL.
+        url: String,
+        /// The response's `Content-Type`, if it had one.
+        content_type: Option<String>,
+    },
+
+    /// The request failed before a response arrived, or the body broke off
+    /// (fetch transport): offline, DNS, a refused connection, a CORS
+    /// refusal. The source reconnects after the reconnection time.
+    #[error("could not read the event source at {url} ({message}); it reconnects on its own")]
+    Network {
+        /// The source's URL.
+        url: String,
+        /// The browser's explanation, for example `Failed to fetch`.
+        message: String,
+    },
+
+    /// The stream broke the parser's size limit (fetch transport). The
+    /// oversized event was skipped; the stream goes on with the next one.
+    #[error("the event source at {url} sent an oversized event: {error}")]
+    Parse {
+        /// The source's URL.
+        url: String,
+        /// Which limit, and how to raise it.
+        error: crate::parse::ParseError,
+    },
+
     /// An event's data did not decode as the requested JSON type.
     ///
     /// Only a stream item or a call result: it never ends a stream.
@@ -64,6 +120,13 @@ pub enum Error {
 }
 
 impl Error {
+    /// Wraps any other exception.
+    #[cfg(feature = "fetch")]
+    pub(crate) fn from_js(exception: &JsValue) -> Self {
+        let (name, message) = name_and_message(exception);
+        Error::Js { name, message }
+    }
+
     /// Wraps an exception from the `EventSource` constructor.
     pub(crate) fn from_constructor(url: &str, exception: JsValue) -> Self {
         let (name, message) = name_and_message(&exception);
@@ -76,6 +139,12 @@ impl Error {
             Error::Js { name, message }
         }
     }
+}
+
+/// The `message` of any thrown value.
+#[cfg(feature = "fetch")]
+pub(crate) fn message_of(exception: &JsValue) -> String {
+    name_and_message(exception).1
 }
 
 /// Reads `name` and `message` off any thrown value, `Error` or `DOMException`

@@ -1,6 +1,4 @@
-//! The typed events that listeners and streams receive.
-
-use wasm_bindgen::JsCast;
+//! The typed events that listeners and streams receive, whatever the transport.
 
 /// The connection state of an event source, as `EventSource.readyState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,11 +32,6 @@ impl ReadyState {
             _ => None,
         }
     }
-
-    pub(crate) fn of(raw: &web_sys::EventSource) -> Self {
-        // The DOM only ever reports 0, 1 or 2; treat anything else as the end.
-        ReadyState::from_u16(raw.ready_state()).unwrap_or(ReadyState::Closed)
-    }
 }
 
 /// One event received from the server: the default `message` type or a named
@@ -52,23 +45,17 @@ pub struct MessageEvent {
 }
 
 impl MessageEvent {
-    /// Copies what the DOM event carries into Rust strings.
-    pub(crate) fn from_dom(event: &web_sys::Event) -> Self {
-        let event_type = event.type_();
-        match event.dyn_ref::<web_sys::MessageEvent>() {
-            Some(message) => MessageEvent {
-                event_type,
-                data: message.data().as_string().unwrap_or_default(),
-                last_event_id: message.last_event_id(),
-                origin: message.origin(),
-            },
-            // Only a page calling dispatchEvent with a plain Event gets here.
-            None => MessageEvent {
-                event_type,
-                data: String::new(),
-                last_event_id: String::new(),
-                origin: String::new(),
-            },
+    pub(crate) fn new(
+        event_type: String,
+        data: String,
+        last_event_id: String,
+        origin: String,
+    ) -> Self {
+        MessageEvent {
+            event_type,
+            data,
+            last_event_id,
+            origin,
         }
     }
 
@@ -134,21 +121,28 @@ pub struct OpenEvent {}
 
 /// The connection dropped or failed.
 ///
-/// The browser fires `error` in two different situations, told apart by
+/// `error` fires in two different situations, told apart by
 /// [`is_fatal`](ErrorEvent::is_fatal):
-/// - the connection dropped and the browser is reconnecting (ready state
+/// - the connection dropped and the source is reconnecting (ready state
 ///   `Connecting`): events will resume, nothing is lost but what the server
-///   did not resend;
-/// - the browser gave up (ready state `Closed`): a non-200 status, a wrong
-///   `Content-Type`, or a failed first connection. No more events will come.
+///   does not resend after `Last-Event-ID`;
+/// - the source gave up (ready state `Closed`): no more events will come.
+///
+/// What counts as fatal depends on the transport and the browser. On the
+/// native transport: a non-200 status, a wrong `Content-Type` or a CORS
+/// refusal. A refused first connection is fatal in Firefox; Chromium treats
+/// it as a reconnect and keeps trying. On the fetch transport: a non-200
+/// status (unless the options retry it) or a wrong `Content-Type`. Network
+/// errors, there, always reconnect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorEvent {
     ready_state: ReadyState,
+    error: Option<crate::Error>,
 }
 
 impl ErrorEvent {
-    pub(crate) fn new(ready_state: ReadyState) -> Self {
-        ErrorEvent { ready_state }
+    pub(crate) fn new(ready_state: ReadyState, error: Option<crate::Error>) -> Self {
+        ErrorEvent { ready_state, error }
     }
 
     /// The source's ready state when the error fired.
@@ -156,14 +150,24 @@ impl ErrorEvent {
         self.ready_state
     }
 
-    /// Whether the browser gave up: the source is closed and will not reconnect.
+    /// Whether the source gave up: it is closed and will not reconnect.
     pub fn is_fatal(&self) -> bool {
         self.ready_state == ReadyState::Closed
     }
 
-    /// Whether the browser is reconnecting on its own.
+    /// Whether the source is reconnecting on its own.
     pub fn is_reconnecting(&self) -> bool {
         self.ready_state == ReadyState::Connecting
+    }
+
+    /// What went wrong, where the transport knows it. The fetch transport
+    /// tells the HTTP status, `Content-Type` and the start of the body
+    /// ([`Error::Http`](crate::Error::Http)) or the network error; the native
+    /// transport tells only that the browser gave up
+    /// ([`Error::ConnectionFailed`](crate::Error::ConnectionFailed)), and
+    /// nothing on a reconnect.
+    pub fn error(&self) -> Option<&crate::Error> {
+        self.error.as_ref()
     }
 }
 
@@ -186,9 +190,9 @@ mod tests {
 
     #[test]
     fn only_a_closed_source_makes_an_error_fatal() {
-        assert!(ErrorEvent::new(ReadyState::Closed).is_fatal());
-        assert!(!ErrorEvent::new(ReadyState::Connecting).is_fatal());
-        assert!(ErrorEvent::new(ReadyState::Connecting).is_reconnecting());
-        assert!(!ErrorEvent::new(ReadyState::Open).is_reconnecting());
+        assert!(ErrorEvent::new(ReadyState::Closed, None).is_fatal());
+        assert!(!ErrorEvent::new(ReadyState::Connecting, None).is_fatal());
+        assert!(ErrorEvent::new(ReadyState::Connecting, None).is_reconnecting());
+        assert!(!ErrorEvent::new(ReadyState::Open, None).is_reconnecting());
     }
 }

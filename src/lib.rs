@@ -47,15 +47,21 @@
 
 mod error;
 mod event;
+mod hub;
+mod listener;
+mod options;
 mod source;
 mod stream;
+mod transport;
 
 /// A spec-exact, incremental `text/event-stream` parser (no browser types).
 pub mod parse;
 
 pub use error::Error;
 pub use event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
-pub use source::{is_supported, EventSource, EventSourceOptions, Listener};
+pub use listener::Listener;
+pub use options::{EventSourceOptions, Transport};
+pub use source::{is_supported, EventSource};
 pub use stream::EventStream;
 #[cfg(feature = "json")]
 pub use stream::JsonStream;

@@ -1,15 +1,13 @@
-//! The owned `EventSource` handle, its options and its listeners.
+//! The owned `EventSource` handle.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use futures_channel::mpsc::UnboundedSender;
-use gloo_events::EventListener;
 use wasm_bindgen::JsValue;
 
 use crate::event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
-use crate::stream::{EventStream, StreamItem};
-use crate::Error;
+use crate::hub::Hub;
+use crate::stream::EventStream;
+use crate::{Error, EventSourceOptions, Listener};
 
 /// Whether this environment has `EventSource`.
 ///
@@ -29,40 +27,12 @@ pub fn is_supported() -> bool {
         .unwrap_or(false)
 }
 
-/// Options for [`EventSource::with_options`].
-///
-/// ```no_run
-/// use web_sse::{EventSource, EventSourceOptions};
-///
-/// let options = EventSourceOptions::new().with_credentials(true);
-/// let source = EventSource::with_options("https://api.example.com/events", &options)?;
-/// # Ok::<(), web_sse::Error>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventSourceOptions {
-    with_credentials: bool,
-}
-
-impl EventSourceOptions {
-    /// The defaults: no credentials on cross-origin requests.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Send cookies and HTTP authentication with a cross-origin request
-    /// (`withCredentials`). The server must answer with
-    /// `Access-Control-Allow-Credentials: true` and an explicit
-    /// `Access-Control-Allow-Origin`.
-    pub fn with_credentials(mut self, with_credentials: bool) -> Self {
-        self.with_credentials = with_credentials;
-        self
-    }
-}
-
 /// A connection to a server that sends events (`text/event-stream`).
 ///
-/// The browser connects at once and reconnects on its own when the
-/// connection drops, sending the last event ID back as `Last-Event-ID`.
+/// It connects at once and reconnects on its own when the connection drops,
+/// sending the last event ID back as `Last-Event-ID`. The transport, native
+/// `EventSource` or `fetch()`, is chosen in [`EventSourceOptions`]; everything
+/// here works the same on both.
 ///
 /// # Ownership
 /// The connection lives as long as this handle **or** any stream made from
@@ -84,7 +54,7 @@ impl EventSourceOptions {
 /// ```
 #[derive(Debug)]
 pub struct EventSource {
-    shared: Rc<Shared>,
+    hub: Rc<Hub>,
 }
 
 impl EventSource {
@@ -103,49 +73,42 @@ impl EventSource {
     /// # Errors
     /// As [`new`](Self::new).
     pub fn with_options(url: &str, options: &EventSourceOptions) -> Result<Self, Error> {
-        if !is_supported() {
-            return Err(Error::Unsupported);
-        }
-        let init = web_sys::EventSourceInit::new();
-        init.set_with_credentials(options.with_credentials);
-        let raw = web_sys::EventSource::new_with_event_source_init_dict(url, &init)
-            .map_err(|exception| Error::from_constructor(url, exception))?;
         Ok(EventSource {
-            shared: Rc::new(Shared::new(raw)),
+            hub: crate::transport::open(url, options)?,
         })
     }
 
     /// The connection state now.
     pub fn ready_state(&self) -> ReadyState {
-        ReadyState::of(&self.shared.raw)
+        self.hub.ready_state()
     }
 
-    /// The URL, as resolved by the browser.
+    /// The URL, resolved against the page.
     pub fn url(&self) -> String {
-        self.shared.raw.url()
+        self.hub.url.clone()
     }
 
     /// Whether cross-origin requests carry credentials.
     pub fn with_credentials(&self) -> bool {
-        self.shared.raw.with_credentials()
+        self.hub.with_credentials
     }
 
     /// Closes the connection for good.
     ///
-    /// The browser will not reconnect. Every stream made from this source
-    /// yields the events it already holds, then `None`. Listeners stay
-    /// registered but never fire again. Closing twice does nothing.
+    /// It will not reconnect. Every stream made from this source yields the
+    /// events it already holds, then `None`. Listeners stay registered but
+    /// never fire again. Closing twice does nothing.
     pub fn close(&self) {
-        self.shared.close();
+        self.hub.close();
     }
 
     /// Calls `callback` each time the connection opens, including after a
     /// reconnect.
-    pub fn on_open<F>(&self, mut callback: F) -> Listener
+    pub fn on_open<F>(&self, callback: F) -> Listener
     where
         F: FnMut(&OpenEvent) + 'static,
     {
-        self.shared.listen("open", move |_| callback(&OpenEvent {}))
+        Listener::new(Rc::downgrade(&self.hub), self.hub.on_open(callback))
     }
 
     /// Calls `callback` for each event of the default type, `message`.
@@ -158,14 +121,11 @@ impl EventSource {
 
     /// Calls `callback` each time the connection drops or fails. See
     /// [`ErrorEvent`] for how to tell a reconnect from the end.
-    pub fn on_error<F>(&self, mut callback: F) -> Listener
+    pub fn on_error<F>(&self, callback: F) -> Listener
     where
         F: FnMut(&ErrorEvent) + 'static,
     {
-        let raw = self.shared.raw.clone();
-        self.shared.listen("error", move |_| {
-            callback(&ErrorEvent::new(ReadyState::of(&raw)));
-        })
+        Listener::new(Rc::downgrade(&self.hub), self.hub.on_error(callback))
     }
 
     /// Calls `callback` for each event of type `event_type`: a name the
@@ -179,13 +139,12 @@ impl EventSource {
     /// });
     /// # Ok::<(), web_sse::Error>(())
     /// ```
-    pub fn on<F>(&self, event_type: &str, mut callback: F) -> Listener
+    pub fn on<F>(&self, event_type: &str, callback: F) -> Listener
     where
         F: FnMut(&MessageEvent) + 'static,
     {
-        self.shared.listen(event_type, move |event| {
-            callback(&MessageEvent::from_dom(event));
-        })
+        let id = self.hub.on_message(event_type, callback);
+        Listener::new(Rc::downgrade(&self.hub), id)
     }
 
     /// One stream of the events of every type in `event_types`, in the order
@@ -206,7 +165,7 @@ impl EventSource {
     /// # }
     /// ```
     pub fn subscribe(&self, event_types: &[&str]) -> EventStream {
-        EventStream::new(Rc::clone(&self.shared), event_types)
+        EventStream::new(Rc::clone(&self.hub), event_types)
     }
 
     /// The stream of `message` events: `subscribe(&["message"])`.
@@ -266,116 +225,15 @@ impl EventSource {
         T: serde::de::DeserializeOwned,
         F: FnMut(Result<T, Error>) + 'static,
     {
-        self.shared.listen(event_type, move |event| {
-            callback(MessageEvent::from_dom(event).json());
-        })
+        self.on(event_type, move |event| callback(event.json()))
     }
 
-    /// The underlying `web_sys::EventSource`.
+    /// The underlying `web_sys::EventSource` on the native transport; `None`
+    /// on the fetch transport.
     ///
     /// Calling `close()` on it directly does not end this crate's streams;
     /// call [`EventSource::close`] instead.
-    pub fn as_raw(&self) -> &web_sys::EventSource {
-        &self.shared.raw
-    }
-}
-
-/// A registered callback. Dropping it removes the listener.
-///
-/// A `Listener` does not keep the connection open: once the
-/// [`EventSource`] and its streams are gone, the callback stops, whether or
-/// not the `Listener` is still held.
-#[derive(Debug)]
-#[must_use = "the callback is removed as soon as the Listener is dropped"]
-pub struct Listener {
-    shared: Weak<Shared>,
-    id: u32,
-}
-
-impl Listener {
-    /// Keeps the callback registered for as long as the connection lives,
-    /// without holding this handle. Unlike `forget`, this does not leak: the
-    /// callback is freed when the source closes for good and is dropped.
-    pub fn detach(mut self) {
-        self.shared = Weak::new();
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        if let Some(shared) = self.shared.upgrade() {
-            shared.remove_listener(self.id);
-        }
-    }
-}
-
-/// The connection, shared by the handle, its streams and (weakly) its
-/// listeners.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) raw: web_sys::EventSource,
-    listeners: RefCell<Vec<(u32, EventListener)>>,
-    next_id: Cell<u32>,
-    /// One sender per live stream, so that `close` can end them all.
-    streams: RefCell<Vec<UnboundedSender<StreamItem>>>,
-}
-
-impl Shared {
-    fn new(raw: web_sys::EventSource) -> Self {
-        Shared {
-            raw,
-            listeners: RefCell::new(Vec::new()),
-            next_id: Cell::new(0),
-            streams: RefCell::new(Vec::new()),
-        }
-    }
-
-    fn listen<F>(self: &Rc<Self>, event_type: &str, callback: F) -> Listener
-    where
-        F: FnMut(&web_sys::Event) + 'static,
-    {
-        let id = self.next_id.get();
-        self.next_id.set(id.wrapping_add(1));
-        let listener = EventListener::new(&self.raw, event_type.to_owned(), callback);
-        self.listeners.borrow_mut().push((id, listener));
-        Listener {
-            shared: Rc::downgrade(self),
-            id,
-        }
-    }
-
-    fn remove_listener(&self, id: u32) {
-        let removed = {
-            let mut listeners = self.listeners.borrow_mut();
-            let index = listeners.iter().position(|(key, _)| *key == id);
-            index.map(|index| listeners.swap_remove(index))
-        };
-        // Dropped outside the borrow: removing a DOM listener must not
-        // overlap a borrow that a callback could need.
-        drop(removed);
-    }
-
-    /// Remembers a stream's sender so that `close` reaches it, forgetting
-    /// streams that have since been dropped.
-    pub(crate) fn track_stream(&self, sender: UnboundedSender<StreamItem>) {
-        let mut streams = self.streams.borrow_mut();
-        streams.retain(|stream| !stream.is_closed());
-        streams.push(sender);
-    }
-
-    pub(crate) fn close(&self) {
-        self.raw.close();
-        let streams = std::mem::take(&mut *self.streams.borrow_mut());
-        for stream in streams {
-            stream.close_channel();
-        }
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        // Streams hold an Rc, so none is left to end; the listeners are
-        // removed when the Vec drops.
-        self.raw.close();
+    pub fn as_raw(&self) -> Option<&web_sys::EventSource> {
+        self.hub.driver().and_then(|driver| driver.raw())
     }
 }

@@ -1,18 +1,15 @@
-//! Futures streams built on the listener layer.
+//! Futures streams, fed by the hub.
 
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use futures_channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures_channel::mpsc::{self, UnboundedReceiver};
 use futures_core::stream::{FusedStream, Stream};
-use gloo_events::EventListener;
 
-use crate::event::{MessageEvent, ReadyState};
-use crate::source::Shared;
+use crate::hub::{Hub, StreamItem};
+#[cfg(feature = "json")]
 use crate::Error;
-
-pub(crate) type StreamItem = Result<MessageEvent, Error>;
 
 /// The events of one or more types from one source, in arrival order.
 ///
@@ -21,18 +18,24 @@ pub(crate) type StreamItem = Result<MessageEvent, Error>;
 /// [`Stream`] and [`FusedStream`].
 ///
 /// # Errors
-/// A dropped connection that the browser is retrying is not an item: the
+/// A dropped connection that the source is retrying is not an item: the
 /// stream simply waits, and resumes with the events after the reconnect. Use
 /// [`EventSource::on_error`](crate::EventSource::on_error) to watch those. When
-/// the browser gives up (a non-200 status, a wrong `Content-Type`, a failed
-/// first connection), the stream yields one
-/// [`Error::ConnectionFailed`] and then ends.
+/// the source gives up, the stream yields one error and then ends: on the
+/// native transport [`Error::ConnectionFailed`](crate::Error::ConnectionFailed)
+/// (a non-200 status, a wrong
+/// `Content-Type`, a CORS refusal; in Firefox also a refused first
+/// connection, which Chromium retries instead), on the fetch transport
+/// [`Error::Http`](crate::Error::Http) or
+/// [`Error::NotEventStream`](crate::Error::NotEventStream) with the response's facts.
+/// An event over the parser's size limit (fetch transport) is an
+/// [`Error::Parse`](crate::Error::Parse) item; the stream goes on.
 ///
 /// # Disconnection
 /// The stream ends with `None`:
 /// - after [`EventSource::close`](crate::EventSource::close), once it has
 ///   yielded the events that arrived before the close;
-/// - after the `ConnectionFailed` item of a fatal error;
+/// - after the error item of a fatal error;
 /// - at once, when it is made from a source that is already closed.
 ///
 /// The stream holds the connection open: dropping the
@@ -51,55 +54,30 @@ pub struct EventStream {
     subscription: Option<Subscription>,
 }
 
+/// Removes the stream from the hub when dropped.
 #[derive(Debug)]
 struct Subscription {
-    _listeners: Vec<EventListener>,
-    _shared: Rc<Shared>,
+    hub: Rc<Hub>,
+    id: u32,
 }
 
-impl EventStream {
-    pub(crate) fn new(shared: Rc<Shared>, event_types: &[&str]) -> Self {
-        let (sender, receiver) = mpsc::unbounded();
-        if ReadyState::of(&shared.raw) == ReadyState::Closed {
-            sender.close_channel();
-            return EventStream {
-                receiver,
-                subscription: None,
-            };
-        }
-        let mut listeners = Vec::with_capacity(event_types.len() + 1);
-        for event_type in event_types {
-            let sender = sender.clone();
-            listeners.push(EventListener::new(
-                &shared.raw,
-                (*event_type).to_owned(),
-                move |event| {
-                    // Fails only once the stream is gone, when nobody wants it.
-                    let _ = sender.unbounded_send(Ok(MessageEvent::from_dom(event)));
-                },
-            ));
-        }
-        listeners.push(fatal_error_listener(&shared, sender.clone()));
-        shared.track_stream(sender);
-        EventStream {
-            receiver,
-            subscription: Some(Subscription {
-                _listeners: listeners,
-                _shared: shared,
-            }),
-        }
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.remove(self.id);
     }
 }
 
-/// Ends the stream when the browser gives up; ignores reconnects.
-fn fatal_error_listener(shared: &Shared, sender: UnboundedSender<StreamItem>) -> EventListener {
-    let raw = shared.raw.clone();
-    EventListener::new(&shared.raw, "error", move |_| {
-        if ReadyState::of(&raw) == ReadyState::Closed {
-            let _ = sender.unbounded_send(Err(Error::ConnectionFailed { url: raw.url() }));
-            sender.close_channel();
+impl EventStream {
+    pub(crate) fn new(hub: Rc<Hub>, event_types: &[&str]) -> Self {
+        let (sender, receiver) = mpsc::unbounded();
+        let subscription = hub
+            .add_stream(event_types, sender)
+            .map(|id| Subscription { hub, id });
+        EventStream {
+            receiver,
+            subscription,
         }
-    })
+    }
 }
 
 impl Stream for EventStream {

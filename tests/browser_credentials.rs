@@ -32,14 +32,14 @@ async fn the_cookie_is_sent_only_with_credentials() {
     let key = unique_key("cred");
     assert_eq!(fetch_text(&url("/set-cookie", &key), true).await, "set");
 
-    let without = EventSourceOptions::new();
+    let without = options();
     assert_eq!(
         cookie_seen_by_server(&key, &without).await,
         "none",
         "default: no credentials cross-origin"
     );
 
-    let with = EventSourceOptions::new().with_credentials(true);
+    let with = options().with_credentials(true);
     assert_eq!(
         cookie_seen_by_server(&key, &with).await,
         "yes",

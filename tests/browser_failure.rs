@@ -10,14 +10,14 @@ use std::rc::Rc;
 use browser_support::*;
 use futures::stream::FusedStream;
 use wasm_bindgen_test::*;
-use web_sse::{Error, EventSource, ReadyState};
+use web_sse::{Error, ReadyState};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn assert_fatal(path: &str, name: &str) {
+async fn assert_fatal(path: &str, name: &str, status: Option<u16>) {
     let key = unique_key(name);
     let address = url(path, &key);
-    let source = EventSource::new(&address).unwrap();
+    let source = open(&address).unwrap();
     let errors = Rc::new(RefCell::new(Vec::new()));
     let _errors = source.on_error({
         let errors = errors.clone();
@@ -28,8 +28,8 @@ async fn assert_fatal(path: &str, name: &str) {
 
     for (stream, what) in [(&mut messages, "messages()"), (&mut several, "subscribe")] {
         match next_within(stream, 3000, &format!("{name}: the fatal error of {what}")).await {
-            Some(Err(Error::ConnectionFailed { url })) => assert_eq!(url, address),
-            other => panic!("{name}: {what} expected Err(ConnectionFailed), got {other:?}"),
+            Some(Err(error)) => assert_refused(&error, &address, status),
+            other => panic!("{name}: {what} expected an error item, got {other:?}"),
         }
         assert!(
             next_within(stream, 1000, &format!("{name}: the end of {what}"))
@@ -40,13 +40,15 @@ async fn assert_fatal(path: &str, name: &str) {
         assert!(stream.is_terminated());
     }
     assert_eq!(source.ready_state(), ReadyState::Closed, "{name}");
-    let errors = errors.borrow();
+    let errors = errors.borrow().clone();
     assert_eq!(errors.len(), 1, "{name}: one error event: {errors:?}");
     assert!(
         errors[0].is_fatal() && !errors[0].is_reconnecting(),
         "{name}: {errors:?}"
     );
     assert_eq!(errors[0].ready_state(), ReadyState::Closed);
+    let reason = errors[0].error().expect("a fatal error event says why");
+    assert_refused(reason, &address, status);
 
     let shown = Error::ConnectionFailed {
         url: address.clone(),
@@ -64,28 +66,28 @@ async fn assert_fatal(path: &str, name: &str) {
 
 #[wasm_bindgen_test]
 async fn status_500_is_fatal() {
-    assert_fatal("/sse/status?code=500", "status-500").await;
+    assert_fatal("/sse/status?code=500", "status-500", Some(500)).await;
 }
 
 #[wasm_bindgen_test]
 async fn status_404_is_fatal() {
-    assert_fatal("/sse/status?code=404", "status-404").await;
+    assert_fatal("/sse/status?code=404", "status-404", Some(404)).await;
 }
 
 #[wasm_bindgen_test]
 async fn status_204_is_fatal() {
-    assert_fatal("/sse/status?code=204", "status-204").await;
+    assert_fatal("/sse/status?code=204", "status-204", Some(204)).await;
 }
 
 #[wasm_bindgen_test]
 async fn wrong_content_type_is_fatal() {
-    assert_fatal("/sse/wrong-type", "wrong-type").await;
+    assert_fatal("/sse/wrong-type", "wrong-type", None).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_stream_made_after_the_failure_ends_at_once() {
     let key = unique_key("after-fail");
-    let source = EventSource::new(&url("/sse/status?code=500", &key)).unwrap();
+    let source = open(&url("/sse/status?code=500", &key)).unwrap();
     wait_until(3000, "the source to fail", || {
         source.ready_state() == ReadyState::Closed
     })

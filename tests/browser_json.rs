@@ -9,7 +9,7 @@ use std::rc::Rc;
 use browser_support::*;
 use serde::Deserialize;
 use wasm_bindgen_test::*;
-use web_sse::{Error, EventSource};
+use web_sse::Error;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -42,7 +42,7 @@ fn json_error_type(item: Result<Item, Error>) -> String {
 #[wasm_bindgen_test]
 async fn json_stream_decodes_and_survives_bad_data() {
     let key = unique_key("json");
-    let source = EventSource::new(&url("/sse/json", &key)).unwrap();
+    let source = open(&url("/sse/json", &key)).unwrap();
     let mut items = source.subscribe_json::<Item>(&["message", "update"]);
     let mut got = Vec::new();
     for _ in 0..5 {
@@ -82,7 +82,7 @@ async fn json_stream_decodes_and_survives_bad_data() {
 #[wasm_bindgen_test]
 async fn json_listener_and_event_method() {
     let key = unique_key("json-listener");
-    let source = EventSource::new(&url("/sse/json", &key)).unwrap();
+    let source = open(&url("/sse/json", &key)).unwrap();
     let updates = Rc::new(RefCell::new(Vec::new()));
     let _updates = source.on_json("update", {
         let updates = updates.clone();

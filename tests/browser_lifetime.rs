@@ -11,7 +11,7 @@ use std::rc::Rc;
 use browser_support::*;
 use futures::stream::FusedStream;
 use wasm_bindgen_test::*;
-use web_sse::{EventSource, ReadyState};
+use web_sse::ReadyState;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -27,7 +27,7 @@ fn bump(count: &Rc<Cell<u32>>) -> impl FnMut(&web_sse::MessageEvent) + 'static {
 #[wasm_bindgen_test]
 async fn close_ends_every_stream_after_its_buffered_events() {
     let key = unique_key("close-all");
-    let source = EventSource::new(&url("/sse/messages?n=3", &key)).unwrap();
+    let source = open(&url("/sse/messages?n=3", &key)).unwrap();
     let mut first = source.messages();
     let mut second = source.subscribe(&["message"]);
     let mut several = source.subscribe(&["message", "info"]);
@@ -73,7 +73,7 @@ async fn close_ends_every_stream_after_its_buffered_events() {
 #[wasm_bindgen_test]
 async fn close_wakes_a_stream_that_is_waiting() {
     let key = unique_key("close-wakes");
-    let source = EventSource::new(&url("/sse/messages?n=0", &key)).unwrap();
+    let source = open(&url("/sse/messages?n=0", &key)).unwrap();
     let mut messages = source.messages();
     let (end, ()) = futures::join!(
         next_within(&mut messages, 3000, "the end after close"),
@@ -91,7 +91,7 @@ async fn close_wakes_a_stream_that_is_waiting() {
 #[wasm_bindgen_test]
 async fn dropping_everything_closes_the_connection_and_silences_callbacks() {
     let key = unique_key("drop-all");
-    let source = EventSource::new(&url("/sse/tick?interval=50", &key)).unwrap();
+    let source = open(&url("/sse/tick?interval=50", &key)).unwrap();
     let messages_seen = counter();
     let listener = source.on_message(bump(&messages_seen));
     let opens = counter();
@@ -135,7 +135,7 @@ async fn dropping_everything_closes_the_connection_and_silences_callbacks() {
 #[wasm_bindgen_test]
 async fn a_stream_outlives_its_dropped_event_source() {
     let key = unique_key("outlive");
-    let source = EventSource::new(&url("/sse/tick?interval=50", &key)).unwrap();
+    let source = open(&url("/sse/tick?interval=50", &key)).unwrap();
     let mut stream = source.messages();
     drop(source);
 
@@ -166,7 +166,7 @@ async fn a_stream_outlives_its_dropped_event_source() {
 #[wasm_bindgen_test]
 async fn dropping_a_listener_stops_only_that_callback() {
     let key = unique_key("listener-drop");
-    let source = EventSource::new(&url("/sse/tick?interval=50", &key)).unwrap();
+    let source = open(&url("/sse/tick?interval=50", &key)).unwrap();
     let dropped = counter();
     let kept = counter();
     let first = source.on_message(bump(&dropped));
@@ -201,7 +201,7 @@ async fn dropping_a_listener_stops_only_that_callback() {
 #[wasm_bindgen_test]
 async fn a_detached_listener_lives_until_the_source_is_gone() {
     let key = unique_key("detach");
-    let source = EventSource::new(&url("/sse/tick?interval=50", &key)).unwrap();
+    let source = open(&url("/sse/tick?interval=50", &key)).unwrap();
     let seen = counter();
     source.on_message(bump(&seen)).detach();
     wait_until(3000, "the detached listener to fire", || seen.get() >= 3).await;

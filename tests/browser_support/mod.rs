@@ -12,6 +12,7 @@ use futures::{Stream, StreamExt};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sse::{Error, EventSource, EventSourceOptions, Transport};
 use web_sys::{RequestCredentials, RequestInit, RequestMode, Response};
 
 /// The fixture server's origin; `npm test` starts it on this address.
@@ -19,6 +20,57 @@ pub const BASE: &str = match option_env!("WEB_SSE_FIXTURE") {
     Some(base) => base,
     None => "http://127.0.0.1:8787",
 };
+
+/// The transport under test. `npm test` builds the browser suite once per
+/// transport: `WEB_SSE_TRANSPORT=fetch` (with the `fetch` feature) picks the
+/// fetch transport, anything else the native one.
+pub fn transport() -> Transport {
+    match option_env!("WEB_SSE_TRANSPORT") {
+        #[cfg(feature = "fetch")]
+        Some("fetch") => Transport::Fetch,
+        #[cfg(not(feature = "fetch"))]
+        Some("fetch") => panic!("WEB_SSE_TRANSPORT=fetch needs the fetch feature"),
+        _ => Transport::Native,
+    }
+}
+
+pub fn is_fetch() -> bool {
+    transport() != Transport::Native
+}
+
+/// Options with the transport under test.
+pub fn options() -> EventSourceOptions {
+    EventSourceOptions::new().transport(transport())
+}
+
+/// Opens `url` on the transport under test.
+pub fn open(url: &str) -> Result<EventSource, Error> {
+    EventSource::with_options(url, &options())
+}
+
+/// Checks that `error` is how the transport under test reports that the
+/// response at `url` was refused: the native transport cannot say why, the
+/// fetch transport gives the status (`None`: a wrong Content-Type).
+pub fn assert_refused(error: &Error, url: &str, status: Option<u16>) {
+    match (error, status) {
+        (Error::ConnectionFailed { url: failed }, _) if !is_fetch() => assert_eq!(failed, url),
+        (
+            Error::Http {
+                url: failed,
+                status: got,
+                ..
+            },
+            Some(status),
+        ) if is_fetch() => {
+            assert_eq!((failed.as_str(), *got), (url, status));
+        }
+        (Error::NotEventStream { url: failed, .. }, None) if is_fetch() => assert_eq!(failed, url),
+        _ => panic!(
+            "expected the refusal of {url} (status {status:?}) on {:?}, got {error:?}",
+            transport()
+        ),
+    }
+}
 
 /// A key no other test (or browser) uses, so the server's state for it is ours.
 pub fn unique_key(name: &str) -> String {

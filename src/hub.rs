@@ -1,0 +1,486 @@
+//! The subscriber hub: transports push events in, and the hub fans them out by
+//! type to callbacks and stream channels.
+//!
+//! It replaces what `addEventListener` gave for free, so it copies the DOM's
+//! dispatch rules on purpose: a subscriber added during a dispatch does not
+//! see the event being dispatched, and one removed during a dispatch is not
+//! called afterwards, even for that event.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::Rc;
+
+use futures_channel::mpsc::UnboundedSender;
+
+use crate::event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
+use crate::transport::Driver;
+use crate::Error;
+
+pub(crate) type StreamItem = Result<MessageEvent, Error>;
+
+type Callback<E> = Rc<RefCell<dyn FnMut(&E)>>;
+
+/// What one subscriber receives.
+#[derive(Clone)]
+enum Sink {
+    Open(Callback<OpenEvent>),
+    Error(Callback<ErrorEvent>),
+    Message(String, Callback<MessageEvent>),
+    /// A stream of several types; it also ends on a fatal error.
+    Stream(Rc<[String]>, UnboundedSender<StreamItem>),
+}
+
+struct Subscriber {
+    id: u32,
+    sink: Sink,
+}
+
+/// One connection's subscribers and state, shared by the handle and its
+/// streams; listeners and the transport hold it weakly.
+pub(crate) struct Hub {
+    pub(crate) url: String,
+    pub(crate) with_credentials: bool,
+    /// Set once, right after the hub exists: the driver holds a weak
+    /// reference back to it.
+    driver: OnceCell<Box<dyn Driver>>,
+    state: Cell<ReadyState>,
+    /// `None` marks a subscriber removed during a dispatch; the slots are
+    /// compacted once no dispatch is running, so indices stay put meanwhile.
+    subscribers: RefCell<Vec<Option<Subscriber>>>,
+    dispatching: Cell<u32>,
+    next_id: Cell<u32>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("url", &self.url)
+            .field("state", &self.state.get())
+            .field("subscribers", &self.subscribers.borrow().len())
+            .finish()
+    }
+}
+
+impl Hub {
+    pub(crate) fn new(url: String, with_credentials: bool) -> Self {
+        Hub {
+            url,
+            with_credentials,
+            driver: OnceCell::new(),
+            state: Cell::new(ReadyState::Connecting),
+            subscribers: RefCell::new(Vec::new()),
+            dispatching: Cell::new(0),
+            next_id: Cell::new(0),
+        }
+    }
+
+    pub(crate) fn set_driver(&self, driver: Box<dyn Driver>) {
+        // Only the constructor calls this, once.
+        let _ = self.driver.set(driver);
+    }
+
+    pub(crate) fn driver(&self) -> Option<&dyn Driver> {
+        self.driver.get().map(Box::as_ref)
+    }
+
+    pub(crate) fn ready_state(&self) -> ReadyState {
+        self.state.get()
+    }
+
+    pub(crate) fn on_open(&self, callback: impl FnMut(&OpenEvent) + 'static) -> u32 {
+        self.add(Sink::Open(Rc::new(RefCell::new(callback))))
+    }
+
+    pub(crate) fn on_error(&self, callback: impl FnMut(&ErrorEvent) + 'static) -> u32 {
+        self.add(Sink::Error(Rc::new(RefCell::new(callback))))
+    }
+
+    pub(crate) fn on_message(
+        &self,
+        event_type: &str,
+        callback: impl FnMut(&MessageEvent) + 'static,
+    ) -> u32 {
+        self.watch(event_type);
+        self.add(Sink::Message(
+            event_type.to_owned(),
+            Rc::new(RefCell::new(callback)),
+        ))
+    }
+
+    /// Adds a stream's sender, unless the source is closed (then the stream
+    /// ends at once: the caller sees `None`).
+    pub(crate) fn add_stream(
+        &self,
+        event_types: &[&str],
+        sender: UnboundedSender<StreamItem>,
+    ) -> Option<u32> {
+        if self.state.get() == ReadyState::Closed {
+            sender.close_channel();
+            return None;
+        }
+        for event_type in event_types {
+            self.watch(event_type);
+        }
+        let types = event_types.iter().map(|t| (*t).to_owned()).collect();
+        Some(self.add(Sink::Stream(types, sender)))
+    }
+
+    pub(crate) fn remove(&self, id: u32) {
+        let removed = {
+            let mut subscribers = self.subscribers.borrow_mut();
+            let index = subscribers
+                .iter()
+                .position(|slot| slot.as_ref().is_some_and(|s| s.id == id));
+            match index {
+                Some(index) if self.dispatching.get() > 0 => subscribers[index].take(),
+                Some(index) => subscribers.remove(index),
+                None => None,
+            }
+        };
+        // Dropped outside the borrow: a callback's captures may hold handles
+        // whose drop comes back here.
+        drop(removed);
+    }
+
+    fn add(&self, sink: Sink) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        self.subscribers
+            .borrow_mut()
+            .push(Some(Subscriber { id, sink }));
+        id
+    }
+
+    fn watch(&self, event_type: &str) {
+        if let Some(driver) = self.driver() {
+            driver.watch(event_type);
+        }
+    }
+
+    // --- called by drivers ----------------------------------------------------
+
+    /// The connection is open.
+    pub(crate) fn opened(&self) {
+        self.state.set(ReadyState::Open);
+        self.dispatch(|sink| {
+            if let Sink::Open(callback) = sink {
+                call(callback, &OpenEvent {});
+            }
+        });
+    }
+
+    /// An event arrived. Nothing is delivered once the source is closed.
+    pub(crate) fn message(&self, event: &MessageEvent) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        let event_type = event.event_type();
+        self.dispatch(|sink| match sink {
+            Sink::Message(wanted, callback) if wanted == event_type => call(callback, event),
+            Sink::Stream(types, sender) if types.iter().any(|t| t == event_type) => {
+                // Fails only once the stream is gone, when nobody wants it.
+                let _ = sender.unbounded_send(Ok(event.clone()));
+            }
+            _ => {}
+        });
+    }
+
+    /// The connection dropped and the driver is reconnecting.
+    pub(crate) fn reconnecting(&self, error: Option<Error>) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        self.state.set(ReadyState::Connecting);
+        let event = ErrorEvent::new(ReadyState::Connecting, error);
+        self.dispatch(|sink| {
+            if let Sink::Error(callback) = sink {
+                call(callback, &event);
+            }
+        });
+    }
+
+    /// The driver gave up: error listeners hear it, then every stream yields
+    /// `error` and ends.
+    pub(crate) fn failed(&self, error: Error) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        self.state.set(ReadyState::Closed);
+        let event = ErrorEvent::new(ReadyState::Closed, Some(error.clone()));
+        self.dispatch(|sink| match sink {
+            Sink::Error(callback) => call(callback, &event),
+            Sink::Stream(_, sender) => {
+                let _ = sender.unbounded_send(Err(error.clone()));
+                sender.close_channel();
+            }
+            _ => {}
+        });
+    }
+
+    /// The stream broke a limit and one event was skipped: streams get the
+    /// error as an item and go on, error listeners hear it with the current
+    /// state.
+    #[cfg(feature = "fetch")]
+    pub(crate) fn problem(&self, error: Error) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        let event = ErrorEvent::new(self.state.get(), Some(error.clone()));
+        self.dispatch(|sink| match sink {
+            Sink::Error(callback) => call(callback, &event),
+            Sink::Stream(_, sender) => {
+                let _ = sender.unbounded_send(Err(error.clone()));
+            }
+            _ => {}
+        });
+    }
+
+    /// Closes for good: the driver stops, streams end after what they hold.
+    pub(crate) fn close(&self) {
+        self.state.set(ReadyState::Closed);
+        if let Some(driver) = self.driver() {
+            driver.close();
+        }
+        let senders: Vec<_> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .flatten()
+            .filter_map(|s| match &s.sink {
+                Sink::Stream(_, sender) => Some(sender.clone()),
+                _ => None,
+            })
+            .collect();
+        for sender in senders {
+            sender.close_channel();
+        }
+    }
+
+    /// Calls `deliver` for each subscriber present when the dispatch began
+    /// and still present when its turn comes. As on the DOM, closing the
+    /// source from a callback does not stop the dispatch under way: the
+    /// drivers check the state before the next event.
+    fn dispatch(&self, mut deliver: impl FnMut(&Sink)) {
+        let count = self.subscribers.borrow().len();
+        self.dispatching.set(self.dispatching.get() + 1);
+        for index in 0..count {
+            let sink = match self.subscribers.borrow().get(index) {
+                Some(Some(subscriber)) => subscriber.sink.clone(),
+                _ => continue,
+            };
+            deliver(&sink);
+        }
+        let depth = self.dispatching.get() - 1;
+        self.dispatching.set(depth);
+        if depth == 0 {
+            self.subscribers.borrow_mut().retain(Option::is_some);
+        }
+    }
+}
+
+/// Calls a callback unless it is already running (a nested dispatch from
+/// inside it): an `FnMut` cannot be re-entered, and skipping beats a panic.
+fn call<E>(callback: &Callback<E>, event: &E) {
+    if let Ok(mut callback) = callback.try_borrow_mut() {
+        callback(event);
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        // The last handle and stream are gone: nobody can observe the
+        // connection any more.
+        if let Some(driver) = self.driver.get() {
+            driver.close();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::rc::Weak;
+
+    struct NoDriver;
+    impl Driver for NoDriver {
+        fn watch(&self, _: &str) {}
+        fn close(&self) {}
+    }
+
+    fn hub() -> Rc<Hub> {
+        let hub = Rc::new(Hub::new("http://test/".into(), false));
+        hub.set_driver(Box::new(NoDriver));
+        hub
+    }
+
+    /// What a stream holds now: `Ok(Some(item))`, `Ok(None)` once it ended,
+    /// `Err` while it waits.
+    fn next(
+        receiver: &mut futures_channel::mpsc::UnboundedReceiver<StreamItem>,
+    ) -> Result<Option<Result<String, Error>>, &'static str> {
+        match receiver.try_recv() {
+            Ok(item) => Ok(Some(item.map(MessageEvent::into_data))),
+            Err(error) if error.is_closed() => Ok(None),
+            Err(_) => Err("waiting"),
+        }
+    }
+
+    fn event(event_type: &str, data: &str) -> MessageEvent {
+        MessageEvent::new(event_type.into(), data.into(), String::new(), String::new())
+    }
+
+    #[test]
+    fn fans_out_by_type_in_registration_order() {
+        let hub = hub();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        for (name, event_type) in [("a", "message"), ("b", "info"), ("c", "message")] {
+            let log = log.clone();
+            hub.on_message(event_type, move |e| {
+                log.borrow_mut().push(format!("{name}:{}", e.data()))
+            });
+        }
+        hub.message(&event("message", "1"));
+        hub.message(&event("info", "2"));
+        assert_eq!(*log.borrow(), ["a:1", "c:1", "b:2"]);
+    }
+
+    #[test]
+    fn a_subscriber_added_during_a_dispatch_misses_that_event() {
+        let hub = hub();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let weak: Weak<Hub> = Rc::downgrade(&hub);
+        let added = Rc::new(Cell::new(false));
+        {
+            let log = log.clone();
+            let added = added.clone();
+            hub.on_message("message", move |e| {
+                log.borrow_mut().push(format!("first:{}", e.data()));
+                if !added.replace(true) {
+                    let log = log.clone();
+                    if let Some(hub) = weak.upgrade() {
+                        hub.on_message("message", move |e| {
+                            log.borrow_mut().push(format!("late:{}", e.data()))
+                        });
+                    }
+                }
+            });
+        }
+        hub.message(&event("message", "1"));
+        hub.message(&event("message", "2"));
+        assert_eq!(*log.borrow(), ["first:1", "first:2", "late:2"]);
+    }
+
+    #[test]
+    fn a_subscriber_removed_during_a_dispatch_is_not_called_again() {
+        let hub = hub();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let victim = Rc::new(Cell::new(None::<u32>));
+        let weak = Rc::downgrade(&hub);
+        {
+            let log = log.clone();
+            let victim = victim.clone();
+            hub.on_message("message", move |e| {
+                log.borrow_mut().push(format!("remover:{}", e.data()));
+                if let (Some(id), Some(hub)) = (victim.take(), weak.upgrade()) {
+                    hub.remove(id);
+                }
+            });
+        }
+        let log2 = log.clone();
+        victim.set(Some(hub.on_message("message", move |e| {
+            log2.borrow_mut().push(format!("victim:{}", e.data()))
+        })));
+        hub.message(&event("message", "1"));
+        hub.message(&event("message", "2"));
+        assert_eq!(*log.borrow(), ["remover:1", "remover:2"]);
+        assert_eq!(
+            hub.subscribers.borrow().len(),
+            1,
+            "compacted after the dispatch"
+        );
+    }
+
+    #[test]
+    fn a_listener_removing_itself_finishes_its_call() {
+        let hub = hub();
+        let calls = Rc::new(Cell::new(0));
+        let own = Rc::new(Cell::new(None::<u32>));
+        let weak = Rc::downgrade(&hub);
+        let (c, o) = (calls.clone(), own.clone());
+        own.set(Some(hub.on_message("message", move |_| {
+            c.set(c.get() + 1);
+            if let (Some(id), Some(hub)) = (o.get(), weak.upgrade()) {
+                hub.remove(id);
+            }
+        })));
+        hub.message(&event("message", "1"));
+        hub.message(&event("message", "2"));
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn closing_during_a_dispatch_stops_delivery_and_ends_streams() {
+        let hub = hub();
+        let (sender, mut before) = futures_channel::mpsc::unbounded();
+        hub.add_stream(&["message"], sender);
+        let weak = Rc::downgrade(&hub);
+        hub.on_message("message", move |_| {
+            if let Some(hub) = weak.upgrade() {
+                hub.close();
+            }
+        });
+        let late = Rc::new(Cell::new(0));
+        let l = late.clone();
+        hub.on_message("message", move |_| l.set(l.get() + 1));
+        let (sender, mut after) = futures_channel::mpsc::unbounded();
+        hub.add_stream(&["message"], sender);
+        hub.message(&event("message", "1"));
+        hub.message(&event("message", "2"));
+        // As on the DOM, the dispatch under way goes on to the callbacks
+        // registered after the closing one; nothing after it is delivered.
+        assert_eq!(late.get(), 1);
+        assert_eq!(
+            next(&mut before),
+            Ok(Some(Ok("1".into()))),
+            "buffered before the close"
+        );
+        assert_eq!(next(&mut before), Ok(None), "then the end");
+        assert_eq!(
+            next(&mut after),
+            Ok(None),
+            "closed before its turn: ends empty"
+        );
+        assert_eq!(hub.ready_state(), ReadyState::Closed);
+    }
+
+    #[test]
+    fn a_fatal_error_reaches_error_listeners_and_ends_streams_with_the_error() {
+        let hub = hub();
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let s = seen.clone();
+        hub.on_error(move |e| s.borrow_mut().push(e.is_fatal()));
+        let (sender, mut receiver) = futures_channel::mpsc::unbounded();
+        hub.add_stream(&["message"], sender);
+        hub.reconnecting(None);
+        hub.failed(Error::ConnectionFailed { url: "u".into() });
+        hub.failed(Error::ConnectionFailed {
+            url: "again".into(),
+        });
+        assert_eq!(
+            *seen.borrow(),
+            [false, true],
+            "reconnect, then one fatal error"
+        );
+        assert!(matches!(
+            next(&mut receiver),
+            Ok(Some(Err(Error::ConnectionFailed { .. })))
+        ));
+        assert_eq!(next(&mut receiver), Ok(None));
+        let (sender, mut late) = futures_channel::mpsc::unbounded();
+        assert_eq!(hub.add_stream(&["message"], sender), None);
+        assert!(
+            next(&mut late) == Ok(None),
+            "a stream made after the end ends at once"
+        );
+    }
+}

@@ -1,0 +1,38 @@
+//! Transports: each opens a connection its own way and drives a [`Hub`].
+//!
+//! A driver decides, in one place, whether a failure is fatal or a reconnect,
+//! and reports it to the hub as typed state; nothing above reads a transport's
+//! JS object.
+
+use std::rc::Rc;
+
+use crate::hub::Hub;
+use crate::{Error, EventSourceOptions, Transport};
+
+#[cfg(feature = "fetch")]
+mod fetch;
+mod native;
+
+/// What the hub needs from a running transport.
+pub(crate) trait Driver {
+    /// Deliver events of this type from now on. The native transport listens
+    /// per type; the fetch transport delivers every type anyway.
+    fn watch(&self, event_type: &str);
+
+    /// Stop for good: no reconnect, no more events.
+    fn close(&self);
+
+    /// The browser's object, on the native transport.
+    fn raw(&self) -> Option<&web_sys::EventSource> {
+        None
+    }
+}
+
+/// Opens a connection to `url` with the transport the options choose.
+pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
+    match options.transport {
+        Transport::Native => native::open(url, options),
+        #[cfg(feature = "fetch")]
+        Transport::Fetch => fetch::open(url, options),
+    }
+}
