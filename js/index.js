@@ -10,9 +10,20 @@
 // `EventTarget` (wasm-bindgen#210). The wasm module (`init`) is where the
 // fetch transport's parser goes; the native transport does not call into it.
 
-import init from './web_sse.js';
+import initWasm, { FetchTransport } from './web_sse.js';
 
-export default init;
+let wasmReady = null;
+
+/**
+ * Loads the wasm module (once), which the fetch transport needs; the native
+ * transport does not. A source on `transport: 'fetch'` loads it by itself,
+ * so calling this is optional: it starts the download early, or takes the
+ * module's location (`init({ module_or_path })`) when a bundler moves it.
+ */
+export default function init(options) {
+  wasmReady ??= options === undefined ? initWasm() : initWasm(options);
+  return wasmReady;
+}
 
 // Captured once, at load: `globalThis.EventSource = EventSource` must not make
 // our constructor construct itself.
@@ -36,8 +47,13 @@ export function isSupported() {
 
 /** A connection to a server that sends events (`text/event-stream`). */
 export class EventSource extends EventTarget {
-  /** The browser's object: the connection, owned here in the JS heap. */
+  /**
+   * The connection, owned here in the JS heap: the browser's object, or a
+   * FetchConnection. Both answer readyState, url, withCredentials, close().
+   */
   #native;
+  /** The FetchConnection, on the fetch transport. */
+  #fetch = null;
   /** Event types forwarded from the browser's object so far. */
   #forwarded = new Set();
   /** `on*` handlers: type -> { value, listener }. */
@@ -53,6 +69,15 @@ export class EventSource extends EventTarget {
   // named parameter: `EventSource.length` is 1, as native.
   // eslint-disable-next-line no-unused-vars
   constructor(url) {
+    // eslint-disable-next-line prefer-rest-params
+    const init = arguments[1];
+    if (isObject(init) && init.transport === 'fetch') {
+      const request = fetchRequest(url, init);
+      super();
+      this.#fetch = new FetchConnection(request, (event) => dispatch.call(this, event));
+      this.#native = this.#fetch;
+      return;
+    }
     if (!isSupported()) {
       throw new Error('EventSource is not available in this environment: check isSupported() first');
     }
@@ -229,6 +254,10 @@ export class EventSource extends EventTarget {
   #forward(type) {
     if (this.#forwarded.has(type)) return;
     this.#forwarded.add(type);
+    if (this.#fetch) {
+      this.#fetch.wanted.add(type);
+      return;
+    }
     this.#native.addEventListener(type, (event) => {
       dispatch.call(this, copyEvent(event));
     });
@@ -253,8 +282,131 @@ for (const name of Object.getOwnPropertyNames(EventSource.prototype)) {
 }
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
 
+function isObject(value) {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+/** The global's base URL, in a window or a worker. */
+function baseUrl() {
+  return globalThis.location?.href;
+}
+
+/**
+ * Reads a fetch-transport init dictionary into what the wasm connection takes,
+ * converting as the DOM would: `url` as a string (a URL object works), the
+ * URL resolved against the page (SyntaxError when it cannot be), `headers` as
+ * anything `new Headers()` accepts.
+ */
+function fetchRequest(url, init) {
+  const text = `${url}`;
+  let resolved;
+  try {
+    resolved = new URL(text, baseUrl()).href;
+  } catch {
+    throw new DOMException(`Failed to construct 'EventSource': The URL '${text}' is invalid.`, 'SyntaxError');
+  }
+  const headers = [];
+  for (const [name, value] of new Headers(init.headers ?? undefined)) headers.push(name, value);
+  const body = init.body ?? undefined;
+  if (body !== undefined && typeof body !== 'string') {
+    throw new TypeError("EventSource: on the fetch transport, 'body' must be a string (JSON.stringify it)");
+  }
+  return {
+    url: resolved,
+    withCredentials: Boolean(init.withCredentials),
+    method: init.method === undefined ? 'GET' : `${init.method}`,
+    headers,
+    body,
+    retryOn: Array.from(init.retryOn ?? [], (status) => Number(status) & 0xffff),
+  };
+}
+
+/** The `error` event, with what the transport knows of the failure. */
+function errorEvent(details, willRetry) {
+  return Object.assign(new Event('error'), details, { willRetry });
+}
+
+/**
+ * The fetch transport's connection: the wasm module fetches, parses and
+ * reconnects, and hands over each chunk's events in one call. The wasm side
+ * holds `receive` (and through it the page's object) only while the
+ * connection runs; `close()` and a fatal error free it.
+ */
+class FetchConnection {
+  readyState = 0;
+  url;
+  withCredentials;
+  /** Event types with listeners: events of other types are not built. */
+  wanted = new Set(['open', 'error']);
+  #transport = null;
+  #origin = '';
+  #dispatch;
+
+  constructor(request, dispatchEvent) {
+    this.url = request.url;
+    this.withCredentials = request.withCredentials;
+    this.#dispatch = dispatchEvent;
+    init().then(() => {
+      if (this.readyState === 2) return;
+      const { url, withCredentials, method, headers, body, retryOn } = request;
+      try {
+        this.#transport = new FetchTransport(url, withCredentials, method, headers, body, retryOn,
+          (kind, payload) => this.#receive(kind, payload));
+      } catch (error) {
+        this.#fail({ kind: 'request', message: error.message });
+      }
+    }, (error) => this.#fail({ kind: 'wasm', message: `web-sse could not load its wasm module: ${error.message}` }));
+  }
+
+  close() {
+    this.readyState = 2;
+    this.#transport?.free();
+    this.#transport = null;
+  }
+
+  #fail(details) {
+    this.close();
+    this.#dispatch(errorEvent(details, false));
+  }
+
+  #receive(kind, payload) {
+    if (this.readyState === 2) return;
+    switch (kind) {
+      case 0: {
+        const fields = payload.split('\r');
+        for (let i = 0; i + 3 <= fields.length; i += 3) {
+          if (this.readyState !== 1) return; // closed by a listener
+          const type = fields[i];
+          if (this.wanted.has(type)) {
+            this.#dispatch(new MessageEvent(type, { data: fields[i + 1], lastEventId: fields[i + 2], origin: this.#origin }));
+          }
+        }
+        return;
+      }
+      case 1:
+        this.readyState = 1;
+        this.#origin = payload;
+        this.#dispatch(new Event('open'));
+        return;
+      case 2:
+        this.readyState = 0;
+        this.#dispatch(errorEvent(payload, true));
+        return;
+      case 3:
+        this.#fail(payload);
+        return;
+      default:
+        // An event over the parser's size limit was skipped.
+        console.warn(`web-sse: the event source at ${this.url} sent an event over the ${payload.limit}-byte limit; it was skipped`);
+    }
+  }
+}
+
 /** A copy of the browser's event that can be dispatched on the page's object. */
 function copyEvent(event) {
+  if (event.type === 'error' && !(event instanceof MessageEvent)) {
+    return errorEvent({}, event.target.readyState === 0);
+  }
   if (event instanceof MessageEvent) {
     return new MessageEvent(event.type, {
       data: event.data,
@@ -285,6 +437,28 @@ function parseJson(source, event) {
     if (dispatch.call(source, failure)) console.error(error);
     return SKIPPED;
   }
+}
+
+/** Why a source gave up, as an Error carrying the error event's facts. */
+function failure(source, event) {
+  let reason;
+  if (event.kind === 'http') {
+    reason = `the server answered HTTP ${event.status} ${event.statusText}`.trimEnd();
+  } else if (event.kind === 'content-type') {
+    reason = `the server answered with Content-Type ${event.contentType ?? '(none)'}, not text/event-stream`;
+  } else if (event.message) {
+    reason = event.message;
+  } else {
+    reason = 'a non-200 status, a wrong Content-Type, a CORS refusal or a network error';
+  }
+  const error = new Error(
+    `the event source at ${source.url} failed and will not reconnect (${reason}); check the server's `
+    + 'response in the network panel, then open a new EventSource',
+  );
+  for (const key of ['status', 'statusText', 'contentType', 'body']) {
+    if (event[key] !== undefined) error[key] = event[key];
+  }
+  return error;
 }
 
 function eventTypes(types) {
@@ -331,13 +505,9 @@ export class EventIterator {
       if (data === SKIPPED) return;
       this.#push(new MessageEvent(event.type, { data, lastEventId: event.lastEventId, origin: event.origin }));
     };
-    this.#onError = () => {
+    this.#onError = (event) => {
       if (source.readyState !== EventSource.CLOSED) return; // reconnecting
-      this.#finish(new Error(
-        `the event source at ${source.url} failed and the browser will not reconnect (a non-200 status, `
-        + 'a wrong Content-Type, a CORS refusal or a network error); check the server\'s response in the '
-        + 'network panel, then open a new EventSource',
-      ));
+      this.#finish(failure(source, event));
     };
     for (const type of types) source.addEventListener(type, this.#onEvent);
     source.addEventListener('error', this.#onError);

@@ -48,6 +48,8 @@
 mod error;
 mod event;
 mod hub;
+#[cfg(feature = "js")]
+mod js;
 mod listener;
 mod options;
 mod source;

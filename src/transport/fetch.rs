@@ -22,7 +22,7 @@ use super::Driver;
 use crate::error::message_of;
 use crate::event::MessageEvent;
 use crate::hub::Hub;
-use crate::parse::{Item, Parser};
+use crate::parse::{Event, Item, Parser};
 use crate::{Error, EventSourceOptions};
 
 /// The reconnection time until the server sends `retry:`. Browsers use a few
@@ -40,14 +40,89 @@ extern "C" {
 
 pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
     let url = resolve(url)?;
-    let request = RequestSpec::new(&url, options)?;
-    let hub = Rc::new(Hub::new(url, options.with_credentials));
-    let control = Rc::new(Control::default());
-    hub.set_driver(Box::new(Fetch {
-        control: Rc::clone(&control),
-    }));
-    spawn_local(run(Rc::downgrade(&hub), control, request));
+    let hub = Rc::new(Hub::new(url.clone(), options.with_credentials));
+    let output = HubOutput {
+        hub: Rc::downgrade(&hub),
+        origin: RefCell::new(String::new()),
+    };
+    let control = start(&url, options, Box::new(output))?;
+    hub.set_driver(Box::new(Fetch { control }));
     Ok(hub)
+}
+
+/// Starts the connection task, which reports to `output` until it ends.
+pub(crate) fn start(
+    url: &str,
+    options: &EventSourceOptions,
+    output: Box<dyn Output>,
+) -> Result<Rc<Control>, Error> {
+    let request = RequestSpec::new(url, options)?;
+    let control = Rc::new(Control::default());
+    spawn_local(run(output, Rc::clone(&control), request));
+    Ok(control)
+}
+
+/// Where a connection task reports. The hub, for Rust code; the JS class's
+/// dispatcher, in batches, for pages (`src/js`).
+pub(crate) trait Output {
+    /// Whether anyone still listens; the task ends when nobody does.
+    fn alive(&self) -> bool;
+    fn opened(&self, origin: &str);
+    fn event(&self, event: Event<'_>);
+    /// The end of a chunk's events.
+    fn flush(&self) {}
+    fn reconnecting(&self, error: Option<Error>);
+    fn failed(&self, error: Error);
+    fn problem(&self, error: Error);
+}
+
+/// Reports to the hub, which it holds weakly: when the last handle and stream
+/// are gone, the task ends.
+struct HubOutput {
+    hub: Weak<Hub>,
+    origin: RefCell<String>,
+}
+
+impl Output for HubOutput {
+    fn alive(&self) -> bool {
+        self.hub.strong_count() > 0
+    }
+
+    fn opened(&self, origin: &str) {
+        origin.clone_into(&mut self.origin.borrow_mut());
+        if let Some(hub) = self.hub.upgrade() {
+            hub.opened();
+        }
+    }
+
+    fn event(&self, event: Event<'_>) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.message(&MessageEvent::new(
+                event.event_type.into_owned(),
+                event.data.into_owned(),
+                event.last_event_id.into_owned(),
+                self.origin.borrow().clone(),
+            ));
+        }
+    }
+
+    fn reconnecting(&self, error: Option<Error>) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.reconnecting(error);
+        }
+    }
+
+    fn failed(&self, error: Error) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.failed(error);
+        }
+    }
+
+    fn problem(&self, error: Error) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.problem(error);
+        }
+    }
 }
 
 /// The URL resolved against the global's location, as `EventSource` does.
@@ -71,7 +146,7 @@ fn resolve(url: &str) -> Result<String, Error> {
 /// What the driver and its task share: the close flag, the current
 /// request's abort controller, and the waker of a reconnect wait.
 #[derive(Default)]
-struct Control {
+pub(crate) struct Control {
     closed: Cell<bool>,
     abort: RefCell<Option<web_sys::AbortController>>,
     waker: RefCell<Option<Waker>>,
@@ -85,15 +160,21 @@ impl Driver for Fetch {
     fn watch(&self, _: &str) {}
 
     fn close(&self) {
-        let control = &self.control;
-        if control.closed.replace(true) {
+        self.control.close();
+    }
+}
+
+impl Control {
+    /// Stops the task for good: aborts the request, ends a reconnect wait.
+    pub(crate) fn close(&self) {
+        if self.closed.replace(true) {
             return;
         }
         // Rejects the pending fetch or read, which ends the task.
-        if let Some(abort) = control.abort.borrow_mut().take() {
+        if let Some(abort) = self.abort.borrow_mut().take() {
             abort.abort();
         }
-        if let Some(waker) = control.waker.borrow_mut().take() {
+        if let Some(waker) = self.waker.borrow_mut().take() {
             waker.wake();
         }
     }
@@ -171,27 +252,26 @@ enum Ended {
     Closed,
 }
 
-async fn run(hub: Weak<Hub>, control: Rc<Control>, request: RequestSpec) {
+async fn run(output: Box<dyn Output>, control: Rc<Control>, request: RequestSpec) {
+    let output = output.as_ref();
     let mut parser = Parser::new();
     let mut chunk = Vec::new();
     loop {
-        let ended = connect(&hub, &control, &request, &mut parser, &mut chunk).await;
+        let ended = connect(output, &control, &request, &mut parser, &mut chunk).await;
         // A partial event cut off by the end is discarded, never delivered.
         parser.finish();
         control.abort.borrow_mut().take();
-        if control.closed.get() {
+        if control.closed.get() || !output.alive() {
             return;
         }
-        let Some(strong) = hub.upgrade() else { return };
         match ended {
             Ended::Closed => return,
             Ended::Fatal(error) => {
-                strong.failed(error);
+                output.failed(error);
                 return;
             }
-            Ended::Retry(error) => strong.reconnecting(error),
+            Ended::Retry(error) => output.reconnecting(error),
         }
-        drop(strong);
         wait(parser.retry().unwrap_or(DEFAULT_RETRY), &control).await;
         if control.closed.get() {
             return;
@@ -200,7 +280,7 @@ async fn run(hub: Weak<Hub>, control: Rc<Control>, request: RequestSpec) {
 }
 
 async fn connect(
-    hub: &Weak<Hub>,
+    output: &dyn Output,
     control: &Control,
     spec: &RequestSpec,
     parser: &mut Parser,
@@ -222,19 +302,19 @@ async fn connect(
     if let Some(ended) = check(&response, spec).await {
         return ended;
     }
-    let origin = web_sys::Url::new(&response.url())
-        .map(|url| url.origin())
-        .unwrap_or_default();
     let Some(body) = response.body() else {
         return Ended::Retry(None);
     };
     let reader = body
         .get_reader()
         .unchecked_into::<web_sys::ReadableStreamDefaultReader>();
-    match hub.upgrade() {
-        Some(hub) if !control.closed.get() => hub.opened(),
-        _ => return Ended::Closed,
+    if control.closed.get() || !output.alive() {
+        return Ended::Closed;
     }
+    let origin = web_sys::Url::new(&response.url())
+        .map(|url| url.origin())
+        .unwrap_or_default();
+    output.opened(&origin);
     loop {
         let result = match JsFuture::from(reader.read()).await {
             Ok(result) => result,
@@ -254,29 +334,22 @@ async fn connect(
         // One copy into wasm memory per chunk, into a reused buffer.
         chunk.resize(value.length() as usize, 0);
         value.copy_to(chunk);
-        let Some(hub) = hub.upgrade() else {
+        if !output.alive() {
             return Ended::Closed;
-        };
+        }
         let fed = parser.feed(chunk, |item| {
             // A listener may close the source in the middle of a chunk.
-            if control.closed.get() {
-                return;
-            }
-            if let Item::Event(event) = item {
-                hub.message(&MessageEvent::new(
-                    event.event_type.into_owned(),
-                    event.data.into_owned(),
-                    event.last_event_id.into_owned(),
-                    origin.clone(),
-                ));
+            if let (Item::Event(event), false) = (item, control.closed.get()) {
+                output.event(event);
             }
         });
         if let Err(error) = fed {
-            hub.problem(Error::Parse {
+            output.problem(Error::Parse {
                 url: spec.url.clone(),
                 error,
             });
         }
+        output.flush();
         if control.closed.get() {
             return Ended::Closed;
         }

@@ -10,7 +10,7 @@ use crate::hub::Hub;
 use crate::{Error, EventSourceOptions, Transport};
 
 #[cfg(feature = "fetch")]
-mod fetch;
+pub(crate) mod fetch;
 mod native;
 
 /// What the hub needs from a running transport.

@@ -32,8 +32,14 @@ after(async () => {
   await server?.close();
 });
 
-for (const mode of ['module', 'global']) {
-  describe(`the class ${mode === 'global' ? 'installed as globalThis.EventSource' : 'imported from the package'}`, () => {
+const MODES = {
+  module: { query: '', title: 'imported from the package' },
+  global: { query: '?global=1', title: 'installed as globalThis.EventSource' },
+  fetch: { query: '?transport=fetch', title: "on transport: 'fetch'" },
+};
+
+for (const [mode, { query, title }] of Object.entries(MODES)) {
+  describe(`the class ${title}`, () => {
     let page;
     let errors;
     /** Runs `fn` in the harness page with `arg`; every wait in it has a deadline. */
@@ -41,7 +47,7 @@ for (const mode of ['module', 'global']) {
 
     before(async () => {
       ({ page, errors } = await newPage(browser));
-      await page.goto(`${server.url}harness/harness.html${mode === 'global' ? '?global=1' : ''}`);
+      await page.goto(`${server.url}harness/harness.html${query}`);
       await page.waitForFunction(() => document.title === 'ready');
       assert.equal(await run(() => globalThis.EventSource === t.api.EventSource), mode === 'global');
     });
@@ -94,11 +100,12 @@ for (const mode of ['module', 'global']) {
       const got = await run(async () => {
         const source = new t.ES('/test/status?code=500');
         const calls = [];
-        source.onerror = (event) => calls.push([event.type, source.readyState, event.target.readyState]);
+        source.onerror = (event) => calls.push([event.type, source.readyState, event.target.readyState, event.willRetry, event.status]);
         await t.until(() => calls.length > 0, 5000, 'error');
         return calls;
       });
-      assert.deepEqual(got, [['error', 2, 2]]);
+      // Only the fetch transport can tell the status.
+      assert.deepEqual(got, [['error', 2, 2, false, mode === 'fetch' ? 500 : undefined]]);
     });
 
     test('an invalid URL throws SyntaxError, like the native constructor', async () => {
