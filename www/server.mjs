@@ -7,7 +7,8 @@
 //   GET /events   text/event-stream: `retry: 1000`, a `connecttime` event, an
 //                 `info` event, then every interval a `message` (id: n, data:
 //                 the server's time) and a `stats` event (JSON), `info` every
-//                 5th interval, and a `: keep-alive` comment every 15 s.
+//                 5th interval; like every stream here (see sse.mjs), with a
+//                 `: keep-alive` comment every 15 s.
 //                 Numbering resumes after the browser's Last-Event-ID.
 //   GET /stats    {"open": <open /events streams>, "total": <streams served>}
 //   /test/...     small fixed streams for the JS API tests (see testRoutes).
@@ -24,11 +25,11 @@ import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cors, eventStream, preflight, refuse, reply } from './sse.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 
-const KEEP_ALIVE_MS = 15_000;
 const INFO_EVERY = 5;
 
 const MIME = {
@@ -65,12 +66,7 @@ export function startServer({ host = '127.0.0.1', port = 8080, staticDirs = {}, 
     const url = new URL(req.url, 'http://localhost');
     cors(req, res);
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        'access-control-allow-methods': 'GET, OPTIONS',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
-        'access-control-max-age': '600',
-      });
-      res.end();
+      preflight(req, res, 'GET, OPTIONS');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -80,7 +76,7 @@ export function startServer({ host = '127.0.0.1', port = 8080, staticDirs = {}, 
     if (url.pathname === '/events') {
       clock(req, res, intervalMs, streams, () => (total += 1));
     } else if (url.pathname === '/stats') {
-      json(res, { open: streams.size, total });
+      reply(res, 200, JSON.stringify({ open: streams.size, total }), 'application/json; charset=utf-8');
     } else if (url.pathname.startsWith('/test/')) {
       testRoutes(url, req, res, streams);
     } else {
@@ -109,54 +105,11 @@ export function startServer({ host = '127.0.0.1', port = 8080, staticDirs = {}, 
   });
 }
 
-/** The request's Origin when it has one (required with credentials), else `*`. */
-function cors(req, res) {
-  const origin = req.headers.origin;
-  res.setHeader('access-control-allow-origin', origin ?? '*');
-  res.setHeader('access-control-allow-credentials', 'true');
-  if (origin) res.setHeader('vary', 'Origin');
-}
-
-function json(res, value) {
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(value));
-}
-
-/** Opens an event stream and tracks it in `streams` until the client goes away. */
+/** Opens an event stream (see eventStream), tracked in `streams` while it lasts. */
 function openStream(req, res, streams) {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-    // Tells buffering proxies (nginx) to pass events through at once.
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-  streams.add(res);
-  const timers = [];
-  const stop = () => {
-    for (const timer of timers) clearInterval(timer);
-    timers.length = 0;
-    streams.delete(res);
-  };
-  // 'close' fires whether the client left or we ended the response.
-  res.on('close', stop);
-  req.on('close', stop);
-  const every = (ms, fn) => timers.push(setInterval(fn, ms));
-  const send = (text) => {
-    if (!res.writableEnded) res.write(text);
-  };
-  return { every, send, stop };
-}
-
-/** Formats one event; multi-line data becomes several `data:` lines. */
-function frame({ event, id, data, retry }) {
-  let text = '';
-  if (retry !== undefined) text += `retry: ${retry}\n`;
-  if (event !== undefined) text += `event: ${event}\n`;
-  if (id !== undefined) text += `id: ${id}\n`;
-  if (data !== undefined) for (const line of String(data).split('\n')) text += `data: ${line}\n`;
-  return `${text}\n`;
+  const stream = eventStream(res, () => streams.delete(stream));
+  streams.add(stream);
+  return stream;
 }
 
 /** GET /events: the demo's clock stream. */
@@ -167,10 +120,10 @@ function clock(req, res, intervalMs, streams, countStream) {
   const last = Number.parseInt(req.headers['last-event-id'] ?? '', 10);
   let seq = Number.isFinite(last) && last >= 0 ? last : 0;
   const now = () => new Date().toISOString();
-  const info = (text) => send(frame({ event: 'info', data: text }));
+  const info = (text) => send({ event: 'info', data: text });
 
-  send(frame({ retry: 1000 }));
-  send(frame({ event: 'connecttime', data: now() }));
+  send({ retry: 1000 });
+  send({ event: 'connecttime', data: now() });
   // Soon after connecting, not with the first bytes, so pages see it arrive live.
   const hello = setTimeout(
     () => info(`connected; ${streams.size} open stream(s), a message every ${intervalMs} ms`),
@@ -180,11 +133,10 @@ function clock(req, res, intervalMs, streams, countStream) {
   every(intervalMs, () => {
     seq += 1;
     const time = now();
-    send(frame({ id: seq, data: time }));
-    send(frame({ event: 'stats', data: JSON.stringify({ seq, time, clients: streams.size }) }));
+    send({ id: seq, data: time });
+    send({ event: 'stats', data: JSON.stringify({ seq, time, clients: streams.size }) });
     if (seq % INFO_EVERY === 0) info(`${streams.size} open stream(s) at ${time}`);
   });
-  every(KEEP_ALIVE_MS, () => send(': keep-alive\n\n'));
 }
 
 /**
@@ -199,32 +151,31 @@ function clock(req, res, intervalMs, streams, countStream) {
 function testRoutes(url, req, res, streams) {
   const route = url.pathname.slice('/test/'.length);
   if (route === 'status') {
-    const code = Number.parseInt(url.searchParams.get('code') ?? '500', 10);
-    res.writeHead(code, { 'content-type': 'text/plain' }).end('no stream here');
+    refuse(res, Number.parseInt(url.searchParams.get('code') ?? '500', 10), 'text/plain; charset=utf-8');
   } else if (route === 'script') {
     const { every, send } = openStream(req, res, streams);
-    send(frame({ retry: 500 }));
-    send(frame({ id: 'a1', data: 'first' }));
-    send(frame({ event: 'info', data: 'an info event' }));
-    send(frame({ event: 'stats', data: '{"seq":1,"ok":true}' }));
-    send(frame({ event: 'stats', data: '{not json' }));
-    send(frame({ event: 'stats', data: '[2,3]' }));
-    send(frame({ id: 'a2', data: 'second\nline' }));
-    every(100, () => send(frame({ data: 'tick' })));
+    send({ retry: 500 });
+    send({ id: 'a1', data: 'first' });
+    send({ event: 'info', data: 'an info event' });
+    send({ event: 'stats', data: '{"seq":1,"ok":true}' });
+    send({ event: 'stats', data: '{not json' });
+    send({ event: 'stats', data: '[2,3]' });
+    send({ id: 'a2', data: 'second\nline' });
+    every(100, () => send({ data: 'tick' }));
   } else if (route === 'ticks') {
     const ms = Math.max(10, Number.parseInt(url.searchParams.get('ms') ?? '50', 10) || 50);
     const end = Number.parseInt(url.searchParams.get('end') ?? '', 10);
     const retry = Number.parseInt(url.searchParams.get('retry') ?? '500', 10);
-    const { every, send } = openStream(req, res, streams);
+    const { every, send, end: endStream } = openStream(req, res, streams);
     let n = 0;
-    send(frame({ retry }));
+    send({ retry });
     every(ms, () => {
       n += 1;
-      send(frame({ id: n, data: `tick ${n}` }));
-      if (n === end) res.end();
+      send({ id: n, data: `tick ${n}` });
+      if (n === end) endStream();
     });
   } else {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown test route');
+    reply(res, 404, 'unknown test route');
   }
 }
 
