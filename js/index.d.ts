@@ -1,10 +1,42 @@
 // Types for the web-sse npm package: a drop-in for the DOM's EventSource.
 
 /**
- * Loads the package's wasm module. The native transport does not need it;
- * awaiting it is harmless and keeps code ready for the transports that do.
+ * Loads the wasm module once. The fetch transport needs it and loads it by
+ * itself; call this to start the download early, or to say where the module
+ * is (`init({ module_or_path })`) when a bundler moved it.
  */
-export { default } from './web_sse.js';
+export default function init(options?: { module_or_path?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module }): Promise<unknown>;
+
+/** `new EventSource(url, init)`'s second argument: the DOM's, plus the transport. */
+export interface WebSseInit extends EventSourceInit {
+  /** `'native'` (the default): the browser's EventSource. `'fetch'`: fetch() read by the wasm parser. */
+  transport?: 'native' | 'fetch';
+  /** Fetch transport: the request method (default `GET`). */
+  method?: string;
+  /** Fetch transport: request headers, anything `new Headers()` accepts. */
+  headers?: HeadersInit;
+  /** Fetch transport: the request body, sent again on each reconnect. */
+  body?: string;
+  /** Fetch transport: statuses that reconnect instead of ending the source, e.g. `[502, 503]`. */
+  retryOn?: readonly number[];
+}
+
+/**
+ * An `error` event. `willRetry` says whether the source reconnects. On the
+ * fetch transport it also carries what went wrong.
+ */
+export interface EventSourceErrorEvent extends Event {
+  readonly willRetry: boolean;
+  /** `'http'`, `'content-type'`, `'network'`, … (fetch transport). */
+  readonly kind?: string;
+  /** The HTTP status of a refused response (fetch transport). */
+  readonly status?: number;
+  readonly statusText?: string;
+  readonly contentType?: string | null;
+  /** Up to 1 KiB of a refused response's body (fetch transport). */
+  readonly body?: string;
+  readonly message?: string;
+}
 
 /**
  * Whether this global scope has the browser's `EventSource` (windows and
@@ -16,7 +48,7 @@ export function isSupported(): boolean;
 export interface EventSourceEventMap {
   open: Event;
   message: MessageEvent<string>;
-  error: Event;
+  error: EventSourceErrorEvent;
   /** `addJsonListener` or `jsonEvents()` met data that is not JSON. */
   jsonerror: JsonErrorEvent;
 }
@@ -61,7 +93,7 @@ export declare class EventSource extends EventTarget {
    * Opens a connection to `url`, resolved against the page. Throws
    * `SyntaxError` for a URL that cannot be parsed, as the native constructor.
    */
-  constructor(url: string | URL, eventSourceInitDict?: EventSourceInit);
+  constructor(url: string | URL, eventSourceInitDict?: WebSseInit);
 
   static readonly CONNECTING: 0;
   static readonly OPEN: 1;

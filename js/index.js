@@ -7,8 +7,8 @@
 // would form a cycle through wasm memory that nothing ever frees. Here the
 // page's object, the browser's object and every listener live in the JS heap,
 // where the collector sees the whole graph. wasm-bindgen also cannot extend
-// `EventTarget` (wasm-bindgen#210). The wasm module (`init`) is where the
-// fetch transport's parser goes; the native transport does not call into it.
+// `EventTarget` (wasm-bindgen#210). The wasm module runs the fetch transport
+// (fetch, parse, reconnect); the native transport does not call into it.
 
 import initWasm, { FetchTransport } from './web_sse.js';
 
@@ -51,8 +51,8 @@ export class EventSource extends EventTarget {
    * The connection, owned here in the JS heap: the browser's object, or a
    * FetchConnection. Both answer readyState, url, withCredentials, close().
    */
-  #native;
-  /** The FetchConnection, on the fetch transport. */
+  #connection;
+  /** The same FetchConnection, on the fetch transport; null on native. */
   #fetch = null;
   /** Event types forwarded from the browser's object so far. */
   #forwarded = new Set();
@@ -75,7 +75,7 @@ export class EventSource extends EventTarget {
       const request = fetchRequest(url, init);
       super();
       this.#fetch = new FetchConnection(request, (event) => dispatch.call(this, event));
-      this.#native = this.#fetch;
+      this.#connection = this.#fetch;
       return;
     }
     if (!isSupported()) {
@@ -84,19 +84,19 @@ export class EventSource extends EventTarget {
     // eslint-disable-next-line prefer-rest-params
     const native = Reflect.construct(Native, arguments);
     super();
-    this.#native = native;
+    this.#connection = native;
   }
 
   get readyState() {
-    return this.#native.readyState;
+    return this.#connection.readyState;
   }
 
   get url() {
-    return this.#native.url;
+    return this.#connection.url;
   }
 
   get withCredentials() {
-    return this.#native.withCredentials;
+    return this.#connection.withCredentials;
   }
 
   get onopen() {
@@ -136,7 +136,7 @@ export class EventSource extends EventTarget {
     // eslint-disable-next-line prefer-rest-params
     addListener.call(this, eventType, callback, arguments[2]);
     // EventSource.prototype.addEventListener.call(anyTarget, ...) works natively.
-    if (callback != null && #native in this) this.#forward(eventType);
+    if (callback != null && #connection in this) this.#forward(eventType);
     return undefined;
   }
 
@@ -146,7 +146,7 @@ export class EventSource extends EventTarget {
    * already holds.
    */
   close() {
-    this.#native.close();
+    this.#connection.close();
     for (const end of [...this.#iterators]) end();
   }
 
@@ -258,7 +258,7 @@ export class EventSource extends EventTarget {
       this.#fetch.wanted.add(type);
       return;
     }
-    this.#native.addEventListener(type, (event) => {
+    this.#connection.addEventListener(type, (event) => {
       dispatch.call(this, copyEvent(event));
     });
   }

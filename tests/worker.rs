@@ -45,3 +45,23 @@ async fn close_in_a_worker_ends_the_stream() {
     assert_eq!(source.ready_state(), ReadyState::Closed);
     assert!(events.next().await.is_none());
 }
+
+#[cfg(feature = "fetch")]
+#[wasm_bindgen_test]
+async fn the_fetch_transport_works_in_a_worker() {
+    use web_sse::{EventSourceOptions, Transport};
+
+    let options = EventSourceOptions::new().transport(Transport::Fetch);
+    let key = format!("worker-fetch-{}", js_sys::Math::random());
+    let source =
+        EventSource::with_options(&fixture(&format!("/sse/messages?n=2&key={key}")), &options)
+            .unwrap();
+    assert!(source.as_raw().is_none());
+    let mut events = source.messages();
+    for n in 1..=2 {
+        let event = events.next().await.expect("an item").expect("an event");
+        assert_eq!(event.data(), format!("message {n}"));
+    }
+    source.close();
+    assert!(events.next().await.is_none());
+}

@@ -35,16 +35,17 @@ after(async () => {
   await server?.close();
 });
 
-/** Runs `cycles` open/close cycles of `which` ('ours' or 'native') in the page. */
+/** Runs `count` open/close cycles of `which` ('native', 'ours', or 'fetch': ours on the fetch transport) in the page. */
 function cycles(page, which, count) {
   return page.evaluate(async ({ which, count }) => {
     const Class = which === 'native' ? t.Native : t.ES;
+    const init = which === 'fetch' ? { transport: 'fetch' } : undefined;
     for (let i = 0; i < count; i += 1) {
       // Not t.within: its pending timers would be counted as growth.
       let timer;
       await new Promise((resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`cycle ${i} timed out`)), 5000);
-        const source = new Class('/test/script');
+        const source = new Class('/test/script', init);
         // Every listener closes over the source: the cycle the page makes.
         source.onmessage = () => {
           source.close();
@@ -57,7 +58,7 @@ function cycles(page, which, count) {
         source.addEventListener('open', () => {
           source.opened = source.readyState;
         });
-        if (which === 'ours') {
+        if (which !== 'native') {
           source.addJsonListener('stats', () => source.url);
           (async () => {
             for await (const event of source.events('info')) {
@@ -101,10 +102,19 @@ async function perCycle(which) {
   }
 }
 
+let native;
+
 test(`${CYCLES} open/close cycles whose listeners close over the source grow the page by under ${BOUND} B each`, async () => {
-  const native = await perCycle('native');
+  native = await perCycle('native');
   const ours = await perCycle('ours');
   console.log(`leak: ${CYCLES} cycles, JS heap + wasm memory after GC: web-sse ${ours.toFixed(1)} B/cycle, native EventSource ${native.toFixed(1)} B/cycle`);
   assert.ok(ours < BOUND, `web-sse grows ${ours.toFixed(1)} B per cycle (bound ${BOUND}; native ${native.toFixed(1)})`);
+  await eventually('every cycle to close its stream on the server', () => server.openStreams() === 0);
+});
+
+test(`the same on transport: 'fetch': under ${BOUND} B per cycle, aborted fetches release everything`, async () => {
+  const fetch = await perCycle('fetch');
+  console.log(`leak: ${CYCLES} cycles on transport 'fetch', JS heap + wasm memory after GC: ${fetch.toFixed(1)} B/cycle (native ${native?.toFixed(1)})`);
+  assert.ok(fetch < BOUND, `the fetch transport grows ${fetch.toFixed(1)} B per cycle (bound ${BOUND})`);
   await eventually('every cycle to close its stream on the server', () => server.openStreams() === 0);
 });

@@ -7,6 +7,16 @@ await init();
 if (!isSupported()) throw new Error('no EventSource here');
 
 const source = new EventSource(new URL('/events', location.href), { withCredentials: true });
+const posted = new EventSource('/chat', {
+  transport: 'fetch',
+  method: 'POST',
+  headers: { Authorization: 'Bearer token' },
+  body: JSON.stringify({ prompt: 'hi' }),
+  retryOn: [502, 503],
+});
+posted.addEventListener('error', (event) => {
+  if (!event.willRetry && event.status === 401) posted.close();
+});
 
 // A drop-in: usable wherever the DOM's type is expected, and as the global.
 const asDom: globalThis.EventSource = source;
@@ -58,3 +68,5 @@ source.readyState = 1;
 new EventSource(42);
 // @ts-expect-error: event types are strings
 source.events([1]);
+// @ts-expect-error: only the two transports
+new EventSource('/events', { transport: 'xhr' });
