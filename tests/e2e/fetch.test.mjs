@@ -1,0 +1,150 @@
+// The JS class on `transport: 'fetch'`, in headless Chromium, against the
+// test fixture (tests/fixture/server.mjs) on another port of 127.0.0.1, so
+// every request is cross-origin: method, headers and body, the facts on the
+// error event, retried statuses, resumption after a reset, credentials.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { startServer } from '../../www/server.mjs';
+import { HOST, eventually, launchBrowser, newPage, requirePackage, root } from './helpers.mjs';
+
+const PORT = 18080;
+const FIXTURE_PORT = 18787;
+const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
+
+let server;
+let fixture;
+let browser;
+let page;
+let errors;
+
+const run = (fn, arg) => page.evaluate(fn, arg);
+
+before(async () => {
+  await requirePackage();
+  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
+    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
+    stdio: 'ignore',
+  });
+  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  server = await startServer({
+    host: HOST,
+    port: PORT,
+    staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') },
+  });
+  browser = await launchBrowser();
+  ({ page, errors } = await newPage(browser));
+  await page.goto(`${server.url}harness/harness.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  fixture?.kill();
+});
+
+const key = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+
+test('method, headers (anything Headers accepts) and body reach the server', async () => {
+  const got = await run(async ({ base, key }) => {
+    const source = new t.ES(`${base}/sse/echo?key=${key}`, {
+      transport: 'fetch',
+      method: 'POST',
+      headers: [['Authorization', 'Bearer secret'], ['X-Custom', 'yes']],
+      body: JSON.stringify({ prompt: 'hello' }),
+    });
+    const event = await t.next(source, 'echo');
+    source.close();
+    return { echo: JSON.parse(event.data), origin: event.origin, target: event.target === source };
+  }, { base: FIXTURE, key: key('echo') });
+  assert.equal(got.echo.method, 'POST');
+  assert.equal(got.echo.body, '{"prompt":"hello"}');
+  assert.equal(got.echo.headers.authorization, 'Bearer secret');
+  assert.equal(got.echo.headers['x-custom'], 'yes');
+  assert.equal(got.echo.lastEventId, null);
+  assert.equal(got.origin, FIXTURE);
+  assert.equal(got.target, true);
+});
+
+test('a 401: the error event carries status, statusText, contentType and body; iterators reject with them', async () => {
+  const got = await run(async ({ base, key }) => {
+    const source = new t.ES(`${base}/sse/unauthorized?key=${key}`, { transport: 'fetch' });
+    const iterated = (async () => {
+      try {
+        for await (const _ of source.events()) {
+          // Nothing arrives.
+        }
+        return 'ended';
+      } catch (error) {
+        return { message: error.message, status: error.status };
+      }
+    })();
+    const event = await t.next(source, 'error');
+    const { kind, status, statusText, contentType, body, willRetry } = event;
+    return {
+      event: { kind, status, statusText, contentType, body: JSON.parse(body), willRetry },
+      state: source.readyState,
+      iterated: await t.within(2000, iterated, 'the iterator to reject'),
+    };
+  }, { base: FIXTURE, key: key('401') });
+  assert.deepEqual(got.event, {
+    kind: 'http',
+    status: 401,
+    statusText: 'Unauthorized',
+    contentType: 'application/json',
+    body: { error: 'token expired', hint: 'refresh the token' },
+    willRetry: false,
+  });
+  assert.equal(got.state, 2);
+  assert.equal(got.iterated.status, 401);
+  assert.match(got.iterated.message, /HTTP 401 Unauthorized/);
+});
+
+test('retryOn: a listed status reconnects (willRetry, CONNECTING) instead of ending the source', async () => {
+  const got = await run(async ({ base, key }) => {
+    const source = new t.ES(`${base}/sse/then-fail?code=503&key=${key}`, { transport: 'fetch', retryOn: [503] });
+    const seen = [];
+    source.onmessage = (event) => seen.push(['message', event.data]);
+    source.onerror = (event) => seen.push(['error', event.status ?? null, event.willRetry, source.readyState]);
+    await t.until(() => seen.filter(([type, status]) => type === 'error' && status === 503).length >= 2, 5000, 'two retried 503s');
+    source.close();
+    return seen;
+  }, { base: FIXTURE, key: key('retry') });
+  assert.deepEqual(got[0], ['message', 'only event']);
+  // The end of the first body is a reconnect; then each 503 is one.
+  assert.deepEqual(got.slice(1, 4), [['error', null, true, 0], ['error', 503, true, 0], ['error', 503, true, 0]]);
+});
+
+test('a reset mid-event: the partial event is discarded, Last-Event-ID resumes, nothing twice', async () => {
+  const got = await run(async ({ base, key }) => {
+    const source = new t.ES(`${base}/sse/reset?n=3&key=${key}`, { transport: 'fetch' });
+    const seen = [];
+    source.onmessage = (event) => seen.push(`${event.lastEventId}:${event.data}`);
+    await t.until(() => seen.length >= 9, 5000, 'nine events over two resets');
+    source.close();
+    return seen;
+  }, { base: FIXTURE, key: key('reset') });
+  assert.deepEqual(got, Array.from({ length: 9 }, (_, i) => `${i + 1}:event ${i + 1}`));
+});
+
+test('withCredentials sends the cookie cross-origin on the fetch transport, and only then', async () => {
+  const got = await run(async ({ base, key }) => {
+    await fetch(`${base}/set-cookie?key=${key}`, { credentials: 'include' });
+    const cookie = async (withCredentials) => {
+      const source = new t.ES(`${base}/sse/cookie?key=${key}`, { transport: 'fetch', withCredentials });
+      const event = await t.next(source, 'cookie');
+      source.close();
+      return [source.withCredentials, event.data];
+    };
+    return [await cookie(true), await cookie(false)];
+  }, { base: FIXTURE, key: key('cookie') });
+  assert.deepEqual(got, [[true, 'yes'], [false, 'none']]);
+});
+
+test('no unexpected page errors', () => {
+  // The browser logs the refused responses and the forced resets.
+  const expected = /Failed to load resource: (the server responded with a status of (401|503)|net::ERR_INCOMPLETE_CHUNKED_ENCODING)/;
+  assert.deepEqual(errors.filter((error) => !expected.test(error)), []);
+});
