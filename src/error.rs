@@ -37,13 +37,17 @@ pub enum Error {
 
     /// The browser failed the connection and will not reconnect.
     ///
-    /// This is what a non-200 status, a `Content-Type` other than
-    /// `text/event-stream`, a CORS refusal or a network error at the first
-    /// connection looks like: the browser does not say which.
+    /// On the native transport, this is what a non-200 status, a
+    /// `Content-Type` other than `text/event-stream` or a CORS refusal looks
+    /// like: the browser does not say which. A refused first connection is
+    /// one too in Firefox; Chromium treats it as a reconnect and keeps
+    /// trying. The fetch transport reports [`Error::Http`] and
+    /// [`Error::NotEventStream`] instead, with the facts.
     #[error(
         "the event source at {url} failed and the browser will not reconnect (a non-200 \
-         status, a wrong Content-Type, a CORS refusal or a network error); check the \
-         server's response in the network panel, then open a new EventSource"
+         status, a wrong Content-Type, a CORS refusal or, in Firefox, a refused first \
+         connection); check the server's response in the network panel, then open a new \
+         EventSource, or use the fetch transport to see the status"
     )]
     ConnectionFailed {
         /// The source's URL, resolved by the browser.
