@@ -5,31 +5,19 @@
 // thousands of calls, and the class installed as a module worker's global.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { startServer } from '../../www/server.mjs';
-import { HOST, launchBrowser, newPage, requirePackage, root } from './helpers.mjs';
+import { openHarness, startHarness } from './helpers.mjs';
 
-const PORT = 18080;
 /** Calls compared with native in the randomized test, per page. */
 const RANDOM_CALLS = 4000;
 
-let server;
-let browser;
+let harness;
 
 before(async () => {
-  await requirePackage();
-  server = await startServer({
-    host: HOST,
-    port: PORT,
-    intervalMs: 100,
-    staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') },
-  });
-  browser = await launchBrowser();
+  harness = await startHarness();
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await harness?.stop();
 });
 
 for (const mode of ['module', 'global']) {
@@ -39,9 +27,7 @@ for (const mode of ['module', 'global']) {
     const run = (fn, arg) => page.evaluate(fn, arg);
 
     before(async () => {
-      ({ page, errors } = await newPage(browser));
-      await page.goto(`${server.url}harness/harness.html${mode === 'global' ? '?global=1' : ''}`);
-      await page.waitForFunction(() => document.title === 'ready');
+      ({ page, errors } = await openHarness(harness, mode === 'global' ? '?global=1' : ''));
     });
 
     after(async () => {
@@ -243,7 +229,7 @@ for (const mode of ['module', 'global']) {
         return cases.map((make) => ({ ours: outcome(t.ES, make()), native: outcome(t.Native, make()) }));
       });
       for (const [i, { ours, native }] of got.entries()) assert.deepEqual(ours, native, `case ${i}`);
-      assert.equal(got[0].ours[1], `${server.url}test/ticks?ms=1000`);
+      assert.equal(got[0].ours[1], `${harness.server.url}test/ticks?ms=1000`);
       assert.deepEqual(got[16].ours.slice(0, 2), ['throws', 'TypeError']);
       assert.deepEqual(got[19].ours.slice(0, 3), ['throws', 'DOMException', 'SyntaxError']);
     });

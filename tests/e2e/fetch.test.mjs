@@ -6,42 +6,30 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { startServer } from '../../www/server.mjs';
-import { HOST, eventually, launchBrowser, newPage, requirePackage, root } from './helpers.mjs';
+import { HOST, eventually, openHarness, root, startHarness } from './helpers.mjs';
 
-const PORT = 18080;
 const FIXTURE_PORT = 18787;
 const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
 
-let server;
+let harness;
 let fixture;
-let browser;
 let page;
 let errors;
 
 const run = (fn, arg) => page.evaluate(fn, arg);
 
 before(async () => {
-  await requirePackage();
   fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
     env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
     stdio: 'ignore',
   });
   await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
-  server = await startServer({
-    host: HOST,
-    port: PORT,
-    staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') },
-  });
-  browser = await launchBrowser();
-  ({ page, errors } = await newPage(browser));
-  await page.goto(`${server.url}harness/harness.html`);
-  await page.waitForFunction(() => document.title === 'ready');
+  harness = await startHarness();
+  ({ page, errors } = await openHarness(harness));
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await harness?.stop();
   fixture?.kill();
 });
 

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServer } from '../../www/server.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const HOST = '127.0.0.1';
@@ -61,3 +62,31 @@ export async function eventually(what, check, timeoutMs = 10_000) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The page tests' set-up: the demo server on `port` with tests/e2e mounted at
+ * /harness/, and Chromium. `stop()` ends both.
+ */
+export async function startHarness({ port = 18080, browserArgs = [] } = {}) {
+  await requirePackage();
+  const server = await startServer({
+    host: HOST,
+    port,
+    intervalMs: 100,
+    staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') },
+  });
+  const browser = await launchBrowser(browserArgs);
+  const stop = async () => {
+    await browser.close();
+    await server.close();
+  };
+  return { server, browser, stop };
+}
+
+/** A new page on the harness (`query` picks its mode), once the package has loaded. */
+export async function openHarness({ server, browser }, query = '') {
+  const opened = await newPage(browser);
+  await opened.page.goto(`${server.url}harness/harness.html${query}`);
+  await opened.page.waitForFunction(() => document.title === 'ready');
+  return opened;
+}

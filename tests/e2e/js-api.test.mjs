@@ -5,31 +5,20 @@
 // page's global EventSource and looked up through that name.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { startServer } from '../../www/server.mjs';
-import { HOST, eventually, launchBrowser, newPage, requirePackage, root } from './helpers.mjs';
+import { eventually, openHarness, startHarness } from './helpers.mjs';
 
-const PORT = 18080;
-
+let harness;
 let server;
-let browser;
 
 before(async () => {
-  await requirePackage();
-  server = await startServer({
-    host: HOST,
-    port: PORT,
-    intervalMs: 100,
-    staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') },
-  });
   // --expose-gc: a test collects garbage to check that a source the page no
   // longer references keeps running, as the native one does.
-  browser = await launchBrowser(['--js-flags=--expose-gc']);
+  harness = await startHarness({ browserArgs: ['--js-flags=--expose-gc'] });
+  ({ server } = harness);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await harness?.stop();
 });
 
 const MODES = {
@@ -46,9 +35,7 @@ for (const [mode, { query, title }] of Object.entries(MODES)) {
     const run = (fn, arg) => page.evaluate(fn, arg);
 
     before(async () => {
-      ({ page, errors } = await newPage(browser));
-      await page.goto(`${server.url}harness/harness.html${query}`);
-      await page.waitForFunction(() => document.title === 'ready');
+      ({ page, errors } = await openHarness(harness, query));
       assert.equal(await run(() => globalThis.EventSource === t.api.EventSource), mode === 'global');
     });
 

@@ -6,33 +6,21 @@
 // reference.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { startServer } from '../../www/server.mjs';
-import { HOST, eventually, launchBrowser, newPage, requirePackage, root, sleep } from './helpers.mjs';
+import { eventually, openHarness, sleep, startHarness } from './helpers.mjs';
 
-const PORT = 18080;
 const CYCLES = 2000;
 const WARMUP = 200;
 /** Bytes per cycle the facade may grow by; native grows about 20. */
 const BOUND = 100;
 
-let server;
-let browser;
+let harness;
 
 before(async () => {
-  await requirePackage();
-  server = await startServer({
-    host: HOST,
-    port: PORT,
-    intervalMs: 100,
-    staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') },
-  });
-  browser = await launchBrowser();
+  harness = await startHarness();
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await harness?.stop();
 });
 
 /** Runs `count` open/close cycles of `which` ('native', 'ours', or 'fetch': ours on the fetch transport) in the page. */
@@ -86,10 +74,8 @@ async function retained(page, cdp) {
 }
 
 async function perCycle(which) {
-  const { page } = await newPage(browser);
+  const { page } = await openHarness(harness);
   try {
-    await page.goto(`${server.url}harness/harness.html`);
-    await page.waitForFunction(() => document.title === 'ready');
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('HeapProfiler.enable');
     await cycles(page, which, WARMUP);
@@ -109,12 +95,12 @@ test(`${CYCLES} open/close cycles whose listeners close over the source grow the
   const ours = await perCycle('ours');
   console.log(`leak: ${CYCLES} cycles, JS heap + wasm memory after GC: web-sse ${ours.toFixed(1)} B/cycle, native EventSource ${native.toFixed(1)} B/cycle`);
   assert.ok(ours < BOUND, `web-sse grows ${ours.toFixed(1)} B per cycle (bound ${BOUND}; native ${native.toFixed(1)})`);
-  await eventually('every cycle to close its stream on the server', () => server.openStreams() === 0);
+  await eventually('every cycle to close its stream on the server', () => harness.server.openStreams() === 0);
 });
 
 test(`the same on transport: 'fetch': under ${BOUND} B per cycle, aborted fetches release everything`, async () => {
   const fetch = await perCycle('fetch');
   console.log(`leak: ${CYCLES} cycles on transport 'fetch', JS heap + wasm memory after GC: ${fetch.toFixed(1)} B/cycle (native ${native?.toFixed(1)})`);
   assert.ok(fetch < BOUND, `the fetch transport grows ${fetch.toFixed(1)} B per cycle (bound ${BOUND})`);
-  await eventually('every cycle to close its stream on the server', () => server.openStreams() === 0);
+  await eventually('every cycle to close its stream on the server', () => harness.server.openStreams() === 0);
 });
