@@ -1,5 +1,7 @@
 //! The typed events that listeners and streams receive, whatever the transport.
 
+use std::sync::Arc;
+
 /// The connection state of an event source, as `EventSource.readyState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReadyState {
@@ -36,20 +38,23 @@ impl ReadyState {
 
 /// One event received from the server: the default `message` type or a named
 /// type set by the stream's `event:` field.
+///
+/// Cloning is cheap: the text is shared, so every stream of a source gets the
+/// same event without copying its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageEvent {
-    event_type: String,
-    data: String,
-    last_event_id: String,
-    origin: String,
+    event_type: Arc<str>,
+    data: Arc<str>,
+    last_event_id: Arc<str>,
+    origin: Arc<str>,
 }
 
 impl MessageEvent {
     pub(crate) fn new(
-        event_type: String,
-        data: String,
-        last_event_id: String,
-        origin: String,
+        event_type: Arc<str>,
+        data: Arc<str>,
+        last_event_id: Arc<str>,
+        origin: Arc<str>,
     ) -> Self {
         MessageEvent {
             event_type,
@@ -82,9 +87,10 @@ impl MessageEvent {
         &self.origin
     }
 
-    /// Takes the data without copying it.
+    /// The data as an owned `String` (a copy: the text is shared with the
+    /// other subscribers).
     pub fn into_data(self) -> String {
-        self.data
+        String::from(&*self.data)
     }
 
     /// Decodes the data as JSON.
@@ -108,7 +114,7 @@ impl MessageEvent {
     #[cfg(feature = "json")]
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
         serde_json::from_str(&self.data).map_err(|error| crate::Error::Json {
-            event_type: self.event_type.clone(),
+            event_type: String::from(&*self.event_type),
             message: error.to_string(),
         })
     }

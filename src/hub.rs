@@ -9,9 +9,8 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 
-use futures_channel::mpsc::UnboundedSender;
-
 use crate::event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
+use crate::queue::Queue;
 use crate::transport::Driver;
 use crate::Error;
 
@@ -26,7 +25,7 @@ enum Sink {
     Error(Callback<ErrorEvent>),
     Message(String, Callback<MessageEvent>),
     /// A stream of several types; it also ends on a fatal error.
-    Stream(Rc<[String]>, UnboundedSender<StreamItem>),
+    Stream(Rc<[String]>, Rc<Queue>),
 }
 
 struct Subscriber {
@@ -47,6 +46,8 @@ pub(crate) struct Hub {
     /// compacted once no dispatch is running, so indices stay put meanwhile.
     subscribers: RefCell<Vec<Option<Subscriber>>>,
     dispatching: Cell<u32>,
+    /// A subscriber was removed during a dispatch: compact afterwards.
+    holes: Cell<bool>,
     next_id: Cell<u32>,
 }
 
@@ -69,6 +70,7 @@ impl Hub {
             state: Cell::new(ReadyState::Connecting),
             subscribers: RefCell::new(Vec::new()),
             dispatching: Cell::new(0),
+            holes: Cell::new(false),
             next_id: Cell::new(0),
         }
     }
@@ -106,22 +108,18 @@ impl Hub {
         ))
     }
 
-    /// Adds a stream's sender, unless the source is closed (then the stream
-    /// ends at once: the caller sees `None`).
-    pub(crate) fn add_stream(
-        &self,
-        event_types: &[&str],
-        sender: UnboundedSender<StreamItem>,
-    ) -> Option<u32> {
+    /// Adds a stream's queue, unless the source is closed (then the queue
+    /// is closed at once: the stream ends).
+    pub(crate) fn add_stream(&self, event_types: &[&str], queue: Rc<Queue>) -> Option<u32> {
         if self.state.get() == ReadyState::Closed {
-            sender.close_channel();
+            queue.close();
             return None;
         }
         for event_type in event_types {
             self.watch(event_type);
         }
         let types = event_types.iter().map(|t| (*t).to_owned()).collect();
-        Some(self.add(Sink::Stream(types, sender)))
+        Some(self.add(Sink::Stream(types, queue)))
     }
 
     pub(crate) fn remove(&self, id: u32) {
@@ -131,7 +129,10 @@ impl Hub {
                 .iter()
                 .position(|slot| slot.as_ref().is_some_and(|s| s.id == id));
             match index {
-                Some(index) if self.dispatching.get() > 0 => subscribers[index].take(),
+                Some(index) if self.dispatching.get() > 0 => {
+                    self.holes.set(true);
+                    subscribers[index].take()
+                }
                 Some(index) => subscribers.remove(index),
                 None => None,
             }
@@ -176,9 +177,8 @@ impl Hub {
         let event_type = event.event_type();
         self.dispatch(|sink| match sink {
             Sink::Message(wanted, callback) if wanted == event_type => call(callback, event),
-            Sink::Stream(types, sender) if types.iter().any(|t| t == event_type) => {
-                // Fails only once the stream is gone, when nobody wants it.
-                let _ = sender.unbounded_send(Ok(event.clone()));
+            Sink::Stream(types, queue) if types.iter().any(|t| t == event_type) => {
+                queue.push(Ok(event.clone()));
             }
             _ => {}
         });
@@ -208,9 +208,9 @@ impl Hub {
         let event = ErrorEvent::new(ReadyState::Closed, Some(error.clone()));
         self.dispatch(|sink| match sink {
             Sink::Error(callback) => call(callback, &event),
-            Sink::Stream(_, sender) => {
-                let _ = sender.unbounded_send(Err(error.clone()));
-                sender.close_channel();
+            Sink::Stream(_, queue) => {
+                queue.push(Err(error.clone()));
+                queue.close();
             }
             _ => {}
         });
@@ -227,9 +227,7 @@ impl Hub {
         let event = ErrorEvent::new(self.state.get(), Some(error.clone()));
         self.dispatch(|sink| match sink {
             Sink::Error(callback) => call(callback, &event),
-            Sink::Stream(_, sender) => {
-                let _ = sender.unbounded_send(Err(error.clone()));
-            }
+            Sink::Stream(_, queue) => queue.push(Err(error.clone())),
             _ => {}
         });
     }
@@ -240,18 +238,10 @@ impl Hub {
         if let Some(driver) = self.driver() {
             driver.close();
         }
-        let senders: Vec<_> = self
-            .subscribers
-            .borrow()
-            .iter()
-            .flatten()
-            .filter_map(|s| match &s.sink {
-                Sink::Stream(_, sender) => Some(sender.clone()),
-                _ => None,
-            })
-            .collect();
-        for sender in senders {
-            sender.close_channel();
+        for subscriber in self.subscribers.borrow().iter().flatten() {
+            if let Sink::Stream(_, queue) = &subscriber.sink {
+                queue.close();
+            }
         }
     }
 
@@ -271,7 +261,7 @@ impl Hub {
         }
         let depth = self.dispatching.get() - 1;
         self.dispatching.set(depth);
-        if depth == 0 {
+        if depth == 0 && self.holes.replace(false) {
             self.subscribers.borrow_mut().retain(Option::is_some);
         }
     }
@@ -315,18 +305,16 @@ mod tests {
 
     /// What a stream holds now: `Ok(Some(item))`, `Ok(None)` once it ended,
     /// `Err` while it waits.
-    fn next(
-        receiver: &mut futures_channel::mpsc::UnboundedReceiver<StreamItem>,
-    ) -> Result<Option<Result<String, Error>>, &'static str> {
-        match receiver.try_recv() {
-            Ok(item) => Ok(Some(item.map(MessageEvent::into_data))),
-            Err(error) if error.is_closed() => Ok(None),
-            Err(_) => Err("waiting"),
+    fn next(queue: &Queue) -> Result<Option<Result<String, Error>>, &'static str> {
+        let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+        match queue.poll_next(&mut cx) {
+            std::task::Poll::Ready(item) => Ok(item.map(|item| item.map(MessageEvent::into_data))),
+            std::task::Poll::Pending => Err("waiting"),
         }
     }
 
     fn event(event_type: &str, data: &str) -> MessageEvent {
-        MessageEvent::new(event_type.into(), data.into(), String::new(), String::new())
+        MessageEvent::new(event_type.into(), data.into(), "".into(), "".into())
     }
 
     #[test]
@@ -421,8 +409,8 @@ mod tests {
     #[test]
     fn closing_during_a_dispatch_stops_delivery_and_ends_streams() {
         let hub = hub();
-        let (sender, mut before) = futures_channel::mpsc::unbounded();
-        hub.add_stream(&["message"], sender);
+        let before = Rc::new(Queue::default());
+        hub.add_stream(&["message"], before.clone());
         let weak = Rc::downgrade(&hub);
         hub.on_message("message", move |_| {
             if let Some(hub) = weak.upgrade() {
@@ -432,24 +420,20 @@ mod tests {
         let late = Rc::new(Cell::new(0));
         let l = late.clone();
         hub.on_message("message", move |_| l.set(l.get() + 1));
-        let (sender, mut after) = futures_channel::mpsc::unbounded();
-        hub.add_stream(&["message"], sender);
+        let after = Rc::new(Queue::default());
+        hub.add_stream(&["message"], after.clone());
         hub.message(&event("message", "1"));
         hub.message(&event("message", "2"));
         // As on the DOM, the dispatch under way goes on to the callbacks
         // registered after the closing one; nothing after it is delivered.
         assert_eq!(late.get(), 1);
         assert_eq!(
-            next(&mut before),
+            next(&before),
             Ok(Some(Ok("1".into()))),
             "buffered before the close"
         );
-        assert_eq!(next(&mut before), Ok(None), "then the end");
-        assert_eq!(
-            next(&mut after),
-            Ok(None),
-            "closed before its turn: ends empty"
-        );
+        assert_eq!(next(&before), Ok(None), "then the end");
+        assert_eq!(next(&after), Ok(None), "closed before its turn: ends empty");
         assert_eq!(hub.ready_state(), ReadyState::Closed);
     }
 
@@ -459,8 +443,8 @@ mod tests {
         let seen = Rc::new(RefCell::new(Vec::new()));
         let s = seen.clone();
         hub.on_error(move |e| s.borrow_mut().push(e.is_fatal()));
-        let (sender, mut receiver) = futures_channel::mpsc::unbounded();
-        hub.add_stream(&["message"], sender);
+        let receiver = Rc::new(Queue::default());
+        hub.add_stream(&["message"], receiver.clone());
         hub.reconnecting(None);
         hub.failed(Error::ConnectionFailed { url: "u".into() });
         hub.failed(Error::ConnectionFailed {
@@ -472,14 +456,14 @@ mod tests {
             "reconnect, then one fatal error"
         );
         assert!(matches!(
-            next(&mut receiver),
+            next(&receiver),
             Ok(Some(Err(Error::ConnectionFailed { .. })))
         ));
-        assert_eq!(next(&mut receiver), Ok(None));
-        let (sender, mut late) = futures_channel::mpsc::unbounded();
-        assert_eq!(hub.add_stream(&["message"], sender), None);
+        assert_eq!(next(&receiver), Ok(None));
+        let late = Rc::new(Queue::default());
+        assert_eq!(hub.add_stream(&["message"], late.clone()), None);
         assert!(
-            next(&mut late) == Ok(None),
+            next(&late) == Ok(None),
             "a stream made after the end ends at once"
         );
     }

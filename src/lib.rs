@@ -52,6 +52,7 @@ mod hub;
 mod js;
 mod listener;
 mod options;
+mod queue;
 mod source;
 mod stream;
 mod transport;

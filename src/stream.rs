@@ -4,10 +4,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use futures_channel::mpsc::{self, UnboundedReceiver};
 use futures_core::stream::{FusedStream, Stream};
 
 use crate::hub::{Hub, StreamItem};
+use crate::queue::Queue;
 #[cfg(feature = "json")]
 use crate::Error;
 
@@ -48,7 +48,7 @@ use crate::Error;
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]
 pub struct EventStream {
-    receiver: UnboundedReceiver<StreamItem>,
+    queue: Rc<Queue>,
     /// Present until the stream ends, then released so that an ended stream
     /// holds neither the connection nor its listeners.
     subscription: Option<Subscription>,
@@ -69,12 +69,12 @@ impl Drop for Subscription {
 
 impl EventStream {
     pub(crate) fn new(hub: Rc<Hub>, event_types: &[&str]) -> Self {
-        let (sender, receiver) = mpsc::unbounded();
+        let queue = Rc::new(Queue::default());
         let subscription = hub
-            .add_stream(event_types, sender)
+            .add_stream(event_types, Rc::clone(&queue))
             .map(|id| Subscription { hub, id });
         EventStream {
-            receiver,
+            queue,
             subscription,
         }
     }
@@ -84,7 +84,7 @@ impl Stream for EventStream {
     type Item = StreamItem;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let polled = Pin::new(&mut self.receiver).poll_next(cx);
+        let polled = self.queue.poll_next(cx);
         if let Poll::Ready(None) = polled {
             self.subscription = None;
         }
@@ -92,13 +92,18 @@ impl Stream for EventStream {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.receiver.size_hint()
+        let held = self.queue.len();
+        if self.queue.is_done() {
+            (0, Some(0))
+        } else {
+            (held, None)
+        }
     }
 }
 
 impl FusedStream for EventStream {
     fn is_terminated(&self) -> bool {
-        self.receiver.is_terminated()
+        self.queue.is_done()
     }
 }
 

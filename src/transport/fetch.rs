@@ -9,6 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
@@ -41,11 +42,7 @@ extern "C" {
 pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
     let url = resolve(url)?;
     let hub = Rc::new(Hub::new(url.clone(), options.with_credentials));
-    let output = HubOutput {
-        hub: Rc::downgrade(&hub),
-        origin: RefCell::new(String::new()),
-    };
-    let control = start(&url, options, Box::new(output))?;
+    let control = start(&url, options, Box::new(HubOutput::new(Rc::downgrade(&hub))))?;
     hub.set_driver(Box::new(Fetch { control }));
     Ok(hub)
 }
@@ -80,7 +77,31 @@ pub(crate) trait Output {
 /// are gone, the task ends.
 struct HubOutput {
     hub: Weak<Hub>,
-    origin: RefCell<String>,
+    origin: RefCell<Arc<str>>,
+    /// The last event type and ID, shared by the events that repeat them
+    /// (most do), so that an event usually allocates for its data alone.
+    event_type: RefCell<Arc<str>>,
+    last_event_id: RefCell<Arc<str>>,
+}
+
+impl HubOutput {
+    fn new(hub: Weak<Hub>) -> Self {
+        HubOutput {
+            hub,
+            origin: RefCell::new(Arc::from("")),
+            event_type: RefCell::new(Arc::from("message")),
+            last_event_id: RefCell::new(Arc::from("")),
+        }
+    }
+}
+
+/// `text`, sharing the cached copy when it is the same.
+fn shared(cache: &RefCell<Arc<str>>, text: &str) -> Arc<str> {
+    let mut cached = cache.borrow_mut();
+    if **cached != *text {
+        *cached = Arc::from(text);
+    }
+    Arc::clone(&cached)
 }
 
 impl Output for HubOutput {
@@ -89,7 +110,7 @@ impl Output for HubOutput {
     }
 
     fn opened(&self, origin: &str) {
-        origin.clone_into(&mut self.origin.borrow_mut());
+        *self.origin.borrow_mut() = Arc::from(origin);
         if let Some(hub) = self.hub.upgrade() {
             hub.opened();
         }
@@ -98,10 +119,10 @@ impl Output for HubOutput {
     fn event(&self, event: Event<'_>) {
         if let Some(hub) = self.hub.upgrade() {
             hub.message(&MessageEvent::new(
-                event.event_type.into_owned(),
-                event.data.into_owned(),
-                event.last_event_id.into_owned(),
-                self.origin.borrow().clone(),
+                shared(&self.event_type, &event.event_type),
+                Arc::from(&*event.data),
+                shared(&self.last_event_id, &event.last_event_id),
+                Arc::clone(&self.origin.borrow()),
             ));
         }
     }

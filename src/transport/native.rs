@@ -96,12 +96,12 @@ fn from_dom(event: &web_sys::Event) -> MessageEvent {
     let event_type = event.type_();
     match event.dyn_ref::<web_sys::MessageEvent>() {
         Some(message) => MessageEvent::new(
-            event_type,
-            message.data().as_string().unwrap_or_default(),
-            message.last_event_id(),
-            message.origin(),
+            event_type.into(),
+            message.data().as_string().unwrap_or_default().into(),
+            message.last_event_id().into(),
+            message.origin().into(),
         ),
         // Only a page calling dispatchEvent with a plain Event gets here.
-        None => MessageEvent::new(event_type, String::new(), String::new(), String::new()),
+        None => MessageEvent::new(event_type.into(), "".into(), "".into(), "".into()),
     }
 }
