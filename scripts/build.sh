@@ -28,7 +28,8 @@ wasm_opt="$root/node_modules/.bin/wasm-opt"
 }
 wasm=pkg/web_sse_bg.wasm
 "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue -o "$wasm.opt" "$wasm"
+  --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
+  -o "$wasm.opt" "$wasm"
 mv "$wasm.opt" "$wasm"
 
 cp js/index.js js/index.d.ts pkg/

@@ -252,3 +252,27 @@ fn a_request_the_browser_cannot_build_fails_at_once() {
         other => panic!("expected InvalidUrl, got {other:?}"),
     }
 }
+
+#[wasm_bindgen_test]
+async fn an_event_over_the_size_limit_is_an_error_item_and_the_stream_goes_on() {
+    let key = unique_key("huge");
+    let address = url("/sse/huge", &key);
+    let source = EventSource::with_options(&address, &fetch()).unwrap();
+    let mut events = source.messages();
+    let what = "the events around the huge one";
+    let first = next_within(&mut events, 5000, what).await;
+    assert_eq!(first.expect("an item").expect("an event").data(), "before");
+    match next_within(&mut events, 5000, what).await {
+        Some(Err(Error::Parse { url, error })) => {
+            assert_eq!(url, address);
+            assert!(error.to_string().contains("limit"), "{error}");
+        }
+        other => panic!("expected Error::Parse, got {other:?}"),
+    }
+    let last = next_within(&mut events, 5000, what).await;
+    assert_eq!(
+        last.expect("an item").expect("the stream goes on").data(),
+        "after"
+    );
+    assert_eq!(source.ready_state(), ReadyState::Open);
+}

@@ -142,6 +142,8 @@ impl Output for JsOutput {
     }
 
     fn problem(&self, error: Error) {
+        // In stream order: the events before it go first.
+        self.flush();
         self.send_error(PROBLEM, Some(&error));
     }
 }

@@ -205,15 +205,31 @@ impl Parser {
     /// the rest of the chunk was parsed and its items were reported; the
     /// parser stays usable. If several events went over, the error is the
     /// first one's.
-    pub fn feed<F>(&mut self, chunk: &[u8], mut on_item: F) -> Result<(), ParseError>
+    pub fn feed<F>(&mut self, chunk: &[u8], on_item: F) -> Result<(), ParseError>
     where
         F: FnMut(Item<'_>),
+    {
+        let mut first_error = None;
+        self.feed_reporting(chunk, on_item, |error| {
+            first_error.get_or_insert(error);
+        });
+        match first_error {
+            None => Ok(()),
+            Some(error) => Err(error),
+        }
+    }
+
+    /// [`feed`](Parser::feed), with each error reported where it happens in
+    /// the stream, between the items around it.
+    pub(crate) fn feed_reporting<F, E>(&mut self, chunk: &[u8], mut on_item: F, mut on_error: E)
+    where
+        F: FnMut(Item<'_>),
+        E: FnMut(ParseError),
     {
         let mut rest = chunk;
         if let Some(matched) = self.bom_matched {
             rest = self.strip_bom(matched, rest);
         }
-        let mut first_error = None;
         // The value of the block's only data line so far, still in `chunk`:
         // copied into `data` only if the block does not end in this chunk.
         let mut in_chunk_data: Option<&[u8]> = None;
@@ -227,7 +243,7 @@ impl Parser {
                     self.data.extend_from_slice(value);
                 }
                 if let Err(error) = self.buffer_partial_line(rest) {
-                    first_error.get_or_insert(error);
+                    on_error(error);
                 }
                 break;
             };
@@ -267,15 +283,11 @@ impl Parser {
                 self.data.extend_from_slice(value);
             }
             if let Err(error) = self.end_line(line, &mut on_item) {
-                first_error.get_or_insert(error);
+                on_error(error);
             }
         }
         if let Some(value) = in_chunk_data {
             self.data.extend_from_slice(value);
-        }
-        match first_error {
-            None => Ok(()),
-            Some(error) => Err(error),
         }
     }
 

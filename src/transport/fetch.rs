@@ -358,18 +358,21 @@ async fn connect(
         if !output.alive() {
             return Ended::Closed;
         }
-        let fed = parser.feed(chunk, |item| {
-            // A listener may close the source in the middle of a chunk.
-            if let (Item::Event(event), false) = (item, control.closed.get()) {
-                output.event(event);
-            }
-        });
-        if let Err(error) = fed {
-            output.problem(Error::Parse {
-                url: spec.url.clone(),
-                error,
-            });
-        }
+        parser.feed_reporting(
+            chunk,
+            |item| {
+                // A listener may close the source in the middle of a chunk.
+                if let (Item::Event(event), false) = (item, control.closed.get()) {
+                    output.event(event);
+                }
+            },
+            |error| {
+                output.problem(Error::Parse {
+                    url: spec.url.clone(),
+                    error,
+                })
+            },
+        );
         output.flush();
         if control.closed.get() {
             return Ended::Closed;
