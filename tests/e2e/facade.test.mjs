@@ -383,6 +383,7 @@ for (const mode of ['module', 'global']) {
         ],
         iterated: ['first', 'second\nline'],
         state: 2,
+        viaFetch: ['first', true, true],
       });
     });
 

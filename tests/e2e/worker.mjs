@@ -17,7 +17,17 @@ for await (const event of source.events()) {
   iterated.push(event.data);
   if (iterated.length === 2) source.close();
 }
+// The fetch transport too: its wasm loads and runs in the worker.
+const fetched = new self.EventSource('/test/script', { transport: 'fetch' });
+const viaFetch = await new Promise((resolve) => {
+  fetched.onmessage = (event) => {
+    fetched.close();
+    resolve([event.data, event.target === fetched, event.origin === self.location.origin]);
+  };
+});
+
 self.postMessage({
+  viaFetch,
   supported: isSupported(),
   installed: self.EventSource !== Native && new self.EventSource('/test/ticks') instanceof EventSource,
   eventTarget: source instanceof EventTarget,
