@@ -10,7 +10,7 @@
 // `EventTarget` (wasm-bindgen#210). The wasm module runs the fetch transport
 // (fetch, parse, reconnect); the native transport does not call into it.
 
-import initWasm, { FetchTransport } from './web_sse.js';
+import initWasm, { FetchTransport, StreamParser } from './web_sse.js';
 
 let wasmReady = null;
 
@@ -29,8 +29,12 @@ export default function init(options) {
 // our constructor construct itself.
 const Native = globalThis.EventSource;
 const { addEventListener: addListener, removeEventListener: removeListener, dispatchEvent: dispatch } = EventTarget.prototype;
-// A module-private key, so that only `events()` and `jsonEvents()` make iterators.
+// Module-private keys: only `events()` and `jsonEvents()` make iterators, only
+// `fromReadableStream()` makes a source from a stream.
 const internal = Symbol('web-sse internal');
+const fromStream = Symbol('web-sse fromReadableStream');
+/** Before the server sends `retry:`, as in Chromium. */
+const DEFAULT_RECONNECTION_TIME = 3000;
 // Set in EventSource's static block: iterators register there so that
 // `close()` ends them.
 let track;
@@ -58,6 +62,8 @@ export class EventSource extends EventTarget {
   #forwarded = new Set();
   /** `on*` handlers: type -> { value, listener }. */
   #handlers = new Map();
+  /** On the native transport: the lastEventId of the last event forwarded. */
+  #lastEventId = '';
   /** Live iterators, ended by `close()`. */
   #iterators = new Set();
   /** `addJsonListener`: type -> Map(callback -> listener). */
@@ -71,6 +77,12 @@ export class EventSource extends EventTarget {
   constructor(url) {
     // eslint-disable-next-line prefer-rest-params
     const init = arguments[1];
+    if (url === fromStream) {
+      super();
+      this.#fetch = new StreamConnection(init, (event) => dispatch.call(this, event));
+      this.#connection = this.#fetch;
+      return;
+    }
     if (isObject(init) && init.transport === 'fetch') {
       const request = fetchRequest(url, init);
       super();
@@ -97,6 +109,42 @@ export class EventSource extends EventTarget {
 
   get withCredentials() {
     return this.#connection.withCredentials;
+  }
+
+  /**
+   * The last event ID the source saw (the proposal for `fromReadableStream`
+   * adds it). On the native transport it follows the events of the types
+   * that have listeners: the browser does not expose it.
+   */
+  get lastEventId() {
+    return this.#fetch ? this.#fetch.lastEventId : this.#lastEventId;
+  }
+
+  /**
+   * Milliseconds before a reconnection, as the server's `retry:` set it. On
+   * the native transport the browser hides `retry:`; this is then its
+   * starting value, 3000.
+   */
+  get reconnectionTime() {
+    return this.#fetch ? this.#fetch.reconnectionTime : DEFAULT_RECONNECTION_TIME;
+  }
+
+  /**
+   * A source that reads `stream` (bytes of `text/event-stream`) once, as the
+   * proposed `EventSource.fromReadableStream()`: for a response the page
+   * fetched itself. `url` is `about:event-stream`, events come from origin
+   * `"null"`, and the end of the stream (or an error in it) fires one `error`
+   * and closes the source, with no reconnection; iterators end there.
+   * Throws `TypeError` when the stream is locked.
+   */
+  static fromReadableStream(stream) {
+    if (!(stream instanceof ReadableStream)) {
+      throw new TypeError('EventSource.fromReadableStream: the argument must be a ReadableStream');
+    }
+    if (stream.locked) {
+      throw new TypeError('EventSource.fromReadableStream: the stream is locked; pass one nobody else reads');
+    }
+    return new EventSource(fromStream, stream);
   }
 
   get onopen() {
@@ -259,6 +307,7 @@ export class EventSource extends EventTarget {
       return;
     }
     this.#connection.addEventListener(type, (event) => {
+      if (event instanceof MessageEvent) this.#lastEventId = event.lastEventId;
       dispatch.call(this, copyEvent(event));
     });
   }
@@ -327,78 +376,162 @@ function errorEvent(details, willRetry) {
 }
 
 /**
- * The fetch transport's connection: the wasm module fetches, parses and
- * reconnects, and hands over each chunk's events in one call. The wasm side
- * holds `receive` (and through it the page's object) only while the
- * connection runs; `close()` and a fatal error free it.
+ * A connection whose events the wasm parser reads: over fetch(), or from a
+ * stream the page owns. It dispatches each chunk's batch (see
+ * src/js/mod.rs: `type\rdata\rid\r` per event, then the source's last event
+ * ID and reconnection time) on the page's object.
  */
-class FetchConnection {
+class ParsedConnection {
   readyState = 0;
   url;
   withCredentials;
+  lastEventId = '';
+  /** Milliseconds; the server's `retry:` sets it. */
+  reconnectionTime = DEFAULT_RECONNECTION_TIME;
   /** Event types with listeners: events of other types are not built. */
   wanted = new Set(['open', 'error']);
-  #transport = null;
-  #origin = '';
-  #dispatch;
+  origin = '';
+  dispatch;
 
-  constructor(request, dispatchEvent) {
-    this.url = request.url;
-    this.withCredentials = request.withCredentials;
-    this.#dispatch = dispatchEvent;
-    init().then(() => {
-      if (this.readyState === 2) return;
-      const { url, withCredentials, method, headers, body, retryOn } = request;
-      try {
-        this.#transport = new FetchTransport(url, withCredentials, method, headers, body, retryOn,
-          (kind, payload) => this.#receive(kind, payload));
-      } catch (error) {
-        this.#fail({ kind: 'request', message: error.message });
-      }
-    }, (error) => this.#fail({ kind: 'wasm', message: `web-sse could not load its wasm module: ${error.message}` }));
+  constructor(url, withCredentials, dispatchEvent) {
+    this.url = url;
+    this.withCredentials = withCredentials;
+    this.dispatch = dispatchEvent;
   }
 
   close() {
     this.readyState = 2;
-    this.#transport?.free();
-    this.#transport = null;
   }
 
-  #fail(details) {
+  open(origin) {
+    this.readyState = 1;
+    this.origin = origin;
+    this.dispatch(new Event('open'));
+  }
+
+  /** Ends the source for good and says why on an `error` event. */
+  fail(details) {
     this.close();
-    this.#dispatch(errorEvent(details, false));
+    this.dispatch(errorEvent(details, false));
+  }
+
+  dispatchBatch(payload) {
+    const fields = payload.split('\r');
+    const state = fields.length - 2;
+    const retry = fields[state + 1];
+    if (retry) this.reconnectionTime = Number(retry);
+    for (let i = 0; i + 3 <= state; i += 3) {
+      if (this.readyState !== 1) return; // closed by a listener
+      const type = fields[i];
+      this.lastEventId = fields[i + 2];
+      if (this.wanted.has(type)) {
+        this.dispatch(new MessageEvent(type, { data: fields[i + 1], lastEventId: fields[i + 2], origin: this.origin }));
+      }
+    }
+    if (this.readyState === 1) this.lastEventId = fields[state];
+  }
+
+  warnOversized(limit) {
+    console.warn(`web-sse: the event source at ${this.url} sent an event over the ${limit}-byte limit; it was skipped`);
+  }
+}
+
+/**
+ * The fetch transport: the wasm module fetches, parses and reconnects. It
+ * holds `receive` (and through it the page's object) only while the
+ * connection runs; `close()` and a fatal error free it.
+ */
+class FetchConnection extends ParsedConnection {
+  #transport = null;
+
+  constructor(request, dispatchEvent) {
+    super(request.url, request.withCredentials, dispatchEvent);
+    init().then(() => {
+      if (this.readyState === 2) return;
+      const { url, withCredentials, method, headers, body, retryOn } = request;
+      try {
+        this.#transport = new FetchTransport(url, withCredentials, method, headers.join('\r'), body, new Uint16Array(retryOn),
+          (kind, payload) => this.#receive(kind, payload));
+      } catch (error) {
+        this.fail({ kind: 'request', message: error.message });
+      }
+    }, (error) => this.fail({ kind: 'wasm', message: `web-sse could not load its wasm module: ${error.message}` }));
+  }
+
+  close() {
+    super.close();
+    this.#transport?.free();
+    this.#transport = null;
   }
 
   #receive(kind, payload) {
     if (this.readyState === 2) return;
     switch (kind) {
-      case 0: {
-        const fields = payload.split('\r');
-        for (let i = 0; i + 3 <= fields.length; i += 3) {
-          if (this.readyState !== 1) return; // closed by a listener
-          const type = fields[i];
-          if (this.wanted.has(type)) {
-            this.#dispatch(new MessageEvent(type, { data: fields[i + 1], lastEventId: fields[i + 2], origin: this.#origin }));
-          }
-        }
+      case 0:
+        this.dispatchBatch(payload);
         return;
-      }
       case 1:
-        this.readyState = 1;
-        this.#origin = payload;
-        this.#dispatch(new Event('open'));
+        this.open(payload);
         return;
       case 2:
         this.readyState = 0;
-        this.#dispatch(errorEvent(payload, true));
+        this.dispatch(errorEvent(payload, true));
         return;
       case 3:
-        this.#fail(payload);
+        this.fail(payload);
         return;
       default:
-        // An event over the parser's size limit was skipped.
-        console.warn(`web-sse: the event source at ${this.url} sent an event over the ${payload.limit}-byte limit; it was skipped`);
+        this.warnOversized(payload.limit);
     }
+  }
+}
+
+/**
+ * `EventSource.fromReadableStream()`: this class reads the stream, and the
+ * wasm parser only parses (it holds no JS value). One pass: the end of the
+ * stream, or an error in it, ends the source.
+ */
+class StreamConnection extends ParsedConnection {
+  #reader;
+  #parser = null;
+
+  constructor(stream, dispatchEvent) {
+    super('about:event-stream', false, dispatchEvent);
+    this.#reader = stream.getReader();
+    init().then(() => {
+      if (this.readyState === 2) return;
+      this.#parser = new StreamParser();
+      this.open('null');
+      this.#pump();
+    }, (error) => this.fail({ kind: 'wasm', message: `web-sse could not load its wasm module: ${error.message}` }));
+  }
+
+  close() {
+    if (this.readyState === 2) return;
+    super.close();
+    this.#reader.cancel().catch(() => {});
+    this.#parser?.free();
+    this.#parser = null;
+  }
+
+  #pump() {
+    this.#reader.read().then(({ done, value }) => {
+      if (this.readyState === 2) return;
+      if (done) {
+        // A clean end: iterators end rather than throw.
+        this.fail({ kind: 'end' });
+      } else if (value instanceof Uint8Array) {
+        const skipped = this.#parser.oversized;
+        this.dispatchBatch(this.#parser.feed(value));
+        if (this.#parser && this.#parser.oversized > skipped) this.warnOversized(1024 * 1024);
+        if (this.readyState === 1) this.#pump();
+      } else {
+        this.fail({ kind: 'stream', message: 'the stream must carry Uint8Array chunks (pipe text through a TextEncoderStream)' });
+        this.#reader.cancel().catch(() => {});
+      }
+    }, (error) => {
+      if (this.readyState !== 2) this.fail({ kind: 'stream', message: `${error?.message ?? error}` });
+    });
   }
 }
 
@@ -507,7 +640,8 @@ export class EventIterator {
     };
     this.#onError = (event) => {
       if (source.readyState !== EventSource.CLOSED) return; // reconnecting
-      this.#finish(failure(source, event));
+      // The end of a stream from fromReadableStream() is the end, no failure.
+      this.#finish(event.kind === 'end' ? null : failure(source, event));
     };
     for (const type of types) source.addEventListener(type, this.#onEvent);
     source.addEventListener('error', this.#onError);

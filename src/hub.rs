@@ -201,15 +201,24 @@ impl Hub {
     /// The driver gave up: error listeners hear it, then every stream yields
     /// `error` and ends.
     pub(crate) fn failed(&self, error: Error) {
+        self.ended(Some(error));
+    }
+
+    /// The source is over for good. Error listeners hear it (as the proposal
+    /// for `fromReadableStream` says, even for a clean end of the stream);
+    /// streams yield the error, if there is one, and end.
+    pub(crate) fn ended(&self, error: Option<Error>) {
         if self.state.get() == ReadyState::Closed {
             return;
         }
         self.state.set(ReadyState::Closed);
-        let event = ErrorEvent::new(ReadyState::Closed, Some(error.clone()));
+        let event = ErrorEvent::new(ReadyState::Closed, error.clone());
         self.dispatch(|sink| match sink {
             Sink::Error(callback) => call(callback, &event),
             Sink::Stream(_, queue) => {
-                queue.push(Err(error.clone()));
+                if let Some(error) = &error {
+                    queue.push(Err(error.clone()));
+                }
                 queue.close();
             }
             _ => {}

@@ -78,6 +78,73 @@ impl EventSource {
         })
     }
 
+    /// A source that reads `stream` once, as the proposed
+    /// `EventSource.fromReadableStream()` does: for a `fetch()` the caller
+    /// made itself (a POST with a bearer token and a JSON body, say), whose
+    /// `response.body()` it hands over.
+    ///
+    /// The stream is locked at once. The source opens when reading starts;
+    /// its URL is `about:event-stream` and its events' origin is `"null"`.
+    /// The end of the stream ends the source (error listeners hear it, streams
+    /// end with `None`); an error in the stream ends it with
+    /// [`Error::Stream`]. Nothing reconnects: to resume, pipe the next body
+    /// into the same stream (a `TransformStream`), and the last event ID and
+    /// reconnection time carry over.
+    ///
+    /// # Errors
+    /// [`Error::Js`] (`TypeError`) when the stream is locked already.
+    ///
+    /// ```no_run
+    /// # async fn run(response: web_sys::Response) -> Result<(), web_sse::Error> {
+    /// use futures::StreamExt;
+    ///
+    /// let body = response.body().expect("a streamed response");
+    /// let source = web_sse::EventSource::from_readable_stream(&body)?;
+    /// let mut events = source.messages();
+    /// while let Some(event) = events.next().await {
+    ///     web_sys::console::log_1(&event?.data().into());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "fetch")]
+    pub fn from_readable_stream(stream: &web_sys::ReadableStream) -> Result<Self, Error> {
+        Ok(EventSource {
+            hub: crate::transport::stream::from_readable(stream)?,
+        })
+    }
+
+    /// A source that reads a Rust stream of byte chunks once, such as a
+    /// gloo-net or reqwest response body: the same as
+    /// [`from_readable_stream`](Self::from_readable_stream) otherwise. An
+    /// `Err` chunk ends the source with [`Error::Stream`], carrying its
+    /// message.
+    ///
+    /// ```
+    /// # #[cfg(target_arch = "wasm32")]
+    /// # fn run() {
+    /// use futures::stream;
+    ///
+    /// let chunks = stream::iter([
+    ///     Ok::<_, std::convert::Infallible>(&b"data: hel"[..]),
+    ///     Ok(&b"lo\n\n"[..]),
+    /// ]);
+    /// let source = web_sse::EventSource::from_stream(chunks);
+    /// let _hello = source.on_message(|event| assert_eq!(event.data(), "hello"));
+    /// # }
+    /// ```
+    #[cfg(feature = "fetch")]
+    pub fn from_stream<S, B, E>(stream: S) -> Self
+    where
+        S: futures_core::Stream<Item = Result<B, E>> + 'static,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        EventSource {
+            hub: crate::transport::stream::from_stream(stream),
+        }
+    }
+
     /// The connection state now.
     pub fn ready_state(&self) -> ReadyState {
         self.hub.ready_state()

@@ -6,13 +6,15 @@
 //! close, a fatal error or the end of the task drops it, so no wasm-held
 //! reference pins the page's object after that.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::parse::Event;
-use crate::transport::fetch::{self, Control, Output};
+use crate::parse::{Event, Parser};
+use crate::transport::fetch;
+use crate::transport::stream::URL;
+use crate::transport::task::{self, Control, Output};
 use crate::{Error, EventSourceOptions};
 
 /// What the dispatcher's first argument says.
@@ -31,35 +33,38 @@ pub struct FetchTransport {
 #[wasm_bindgen]
 impl FetchTransport {
     /// Starts the connection. `url` is already resolved; `headers` holds
-    /// name, value, name, value…; `dispatch(kind, payload)` receives, once
-    /// per chunk, the chunk's events as `type\rdata\rid\r…` (no field can
-    /// hold a CR), and `open` (the origin), `reconnecting`, `failed` and
-    /// `problem` (an object with what is known) as they happen.
+    /// `name\rvalue\rname\rvalue…`; `dispatch(kind, payload)` receives, once
+    /// per chunk, the chunk's events as a batch (see [`encode_event`]), and
+    /// `open` (the origin), `reconnecting`, `failed` and `problem` (an
+    /// object with what is known) as they happen.
     #[wasm_bindgen(constructor)]
     pub fn new(
         url: &str,
         with_credentials: bool,
         method: &str,
-        headers: Vec<String>,
+        headers: &str,
         body: Option<String>,
-        retry_statuses: Vec<u16>,
+        retry_statuses: &[u16],
         dispatch: js_sys::Function,
     ) -> Result<FetchTransport, JsValue> {
         let mut options = EventSourceOptions::new()
             .with_credentials(with_credentials)
             .method(method);
-        for pair in headers.chunks_exact(2) {
-            options = options.header(&pair[0], &pair[1]);
+        // No header name or value can hold a CR.
+        let mut fields = headers.split('\r');
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            options = options.header(name, value);
         }
         if let Some(body) = &body {
             options = options.body(body);
         }
-        for status in retry_statuses {
+        for &status in retry_statuses {
             options = options.retry_on_status(status);
         }
         let output = JsOutput {
             dispatch,
             batch: RefCell::new(String::new()),
+            state: RefCell::new(String::new()),
         };
         let control = fetch::start(url, &options, Box::new(output)).map_err(|error| {
             let text = match &error {
@@ -86,6 +91,8 @@ impl Drop for FetchTransport {
 struct JsOutput {
     dispatch: js_sys::Function,
     batch: RefCell<String>,
+    /// The last event ID and reconnection time last sent, as encoded.
+    state: RefCell<String>,
 }
 
 impl JsOutput {
@@ -114,19 +121,21 @@ impl Output for JsOutput {
     }
 
     fn event(&self, event: Event<'_>) {
-        let mut batch = self.batch.borrow_mut();
-        for field in [&event.event_type, &event.data, &event.last_event_id] {
-            batch.push_str(field);
-            batch.push('\r');
-        }
+        encode_event(&mut self.batch.borrow_mut(), &event);
     }
 
-    fn flush(&self) {
+    fn flush(&self, parser: &Parser) {
         let mut batch = std::mem::take(&mut *self.batch.borrow_mut());
-        if batch.is_empty() {
-            return;
+        let mut state = self.state.borrow_mut();
+        let before = std::mem::take(&mut *state);
+        encode_state(&mut state, parser);
+        // Sent when there are events, or when an `id:` or `retry:` alone
+        // changed the source's state.
+        if !batch.is_empty() || *state != before {
+            batch.push_str(&state);
+            drop(state);
+            self.send(EVENTS, &JsValue::from_str(&batch));
         }
-        self.send(EVENTS, &JsValue::from_str(&batch));
         // Only the task writes the batch, and it is here: keep the
         // allocation for the next chunk.
         batch.clear();
@@ -137,14 +146,118 @@ impl Output for JsOutput {
         self.send_error(RECONNECTING, error.as_ref());
     }
 
-    fn failed(&self, error: Error) {
-        self.send_error(FAILED, Some(&error));
+    fn ended(&self, error: Option<Error>) {
+        self.send_error(FAILED, error.as_ref());
     }
 
     fn problem(&self, error: Error) {
-        // In stream order: the events before it go first.
-        self.flush();
+        // The class only warns on the console: no event to order.
         self.send_error(PROBLEM, Some(&error));
+    }
+}
+
+/// A batch is one string, so that a chunk's events cross into JS in one
+/// call: `type\rdata\rid\r` per event, then the source's last event ID and
+/// reconnection time (`id\rmillis`, empty without `retry:`). No field can
+/// hold a CR, which ends lines in the stream.
+fn encode_event(batch: &mut String, event: &Event<'_>) {
+    for field in [&event.event_type, &event.data, &event.last_event_id] {
+        batch.push_str(field);
+        batch.push('\r');
+    }
+}
+
+fn encode_state(batch: &mut String, parser: &Parser) {
+    batch.push_str(parser.last_event_id());
+    batch.push('\r');
+    if let Some(retry) = parser.retry() {
+        // A number as text without formatting machinery.
+        let mut digits = [0u8; 20];
+        let mut value = retry.as_millis().min(u128::from(u64::MAX)) as u64;
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        batch.extend(digits[start..].iter().map(|&d| char::from(d)));
+    }
+}
+
+/// The parser for `EventSource.fromReadableStream()`: the JS class reads the
+/// stream and hands each chunk over; no JS value is held on this side. It
+/// parses through the same path as the fetch transport, so the wasm holds one
+/// copy of the parser.
+#[wasm_bindgen]
+pub struct StreamParser {
+    parser: Parser,
+    output: BatchOutput,
+    control: Control,
+}
+
+#[wasm_bindgen]
+impl StreamParser {
+    /// A parser at the start of a stream.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> StreamParser {
+        StreamParser {
+            parser: Parser::new(),
+            output: BatchOutput::default(),
+            control: Control::default(),
+        }
+    }
+
+    /// Parses a chunk; returns its events and the source's state as a batch
+    /// (see [`encode_event`]).
+    pub fn feed(&mut self, chunk: &[u8]) -> String {
+        task::feed(&mut self.parser, chunk, URL, &self.output, &self.control);
+        self.output.batch.take()
+    }
+
+    /// Events skipped so far for being over the size limit.
+    #[wasm_bindgen(getter)]
+    pub fn oversized(&self) -> u32 {
+        self.output.oversized.get()
+    }
+}
+
+impl Default for StreamParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Collects a chunk's batch for [`StreamParser`].
+#[derive(Default)]
+struct BatchOutput {
+    batch: RefCell<String>,
+    oversized: Cell<u32>,
+}
+
+impl Output for BatchOutput {
+    fn alive(&self) -> bool {
+        true
+    }
+
+    fn opened(&self, _: &str) {}
+
+    fn event(&self, event: Event<'_>) {
+        encode_event(&mut self.batch.borrow_mut(), &event);
+    }
+
+    fn flush(&self, parser: &Parser) {
+        encode_state(&mut self.batch.borrow_mut(), parser);
+    }
+
+    fn reconnecting(&self, _: Option<Error>) {}
+
+    fn ended(&self, _: Option<Error>) {}
+
+    fn problem(&self, _: Error) {
+        self.oversized.set(self.oversized.get() + 1);
     }
 }
 

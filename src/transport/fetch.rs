@@ -5,12 +5,10 @@
 //! a 204, any other non-200 status or a wrong `Content-Type` ends the source,
 //! unless the options retry that status.
 
-use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
-use std::sync::Arc;
-use std::task::{Poll, Waker};
+use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_core::Future;
@@ -19,16 +17,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-use super::Driver;
+use super::task::{read_body, reader, BodyEnd, Control, HubOutput, Output, TaskDriver};
 use crate::error::message_of;
-use crate::event::MessageEvent;
 use crate::hub::Hub;
-use crate::parse::{Event, Item, Parser};
+use crate::parse::Parser;
 use crate::{Error, EventSourceOptions};
 
-/// The reconnection time until the server sends `retry:`. Browsers use a few
-/// seconds; Chromium and Firefox both start at 3 s.
-const DEFAULT_RETRY: Duration = Duration::from_secs(3);
+/// The reconnection time until the server sends `retry:`, as in Chromium
+/// (Firefox waits 5 s).
+pub(crate) const DEFAULT_RETRY: Duration = Duration::from_secs(3);
 /// How much of an error response's body an [`Error::Http`] keeps.
 const BODY_LIMIT: usize = 1024;
 
@@ -43,7 +40,7 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
     let url = resolve(url)?;
     let hub = Rc::new(Hub::new(url.clone(), options.with_credentials));
     let control = start(&url, options, Box::new(HubOutput::new(Rc::downgrade(&hub))))?;
-    hub.set_driver(Box::new(Fetch { control }));
+    hub.set_driver(Box::new(TaskDriver(control)));
     Ok(hub)
 }
 
@@ -57,93 +54,6 @@ pub(crate) fn start(
     let control = Rc::new(Control::default());
     spawn_local(run(output, Rc::clone(&control), request));
     Ok(control)
-}
-
-/// Where a connection task reports. The hub, for Rust code; the JS class's
-/// dispatcher, in batches, for pages (`src/js`).
-pub(crate) trait Output {
-    /// Whether anyone still listens; the task ends when nobody does.
-    fn alive(&self) -> bool;
-    fn opened(&self, origin: &str);
-    fn event(&self, event: Event<'_>);
-    /// The end of a chunk's events.
-    fn flush(&self) {}
-    fn reconnecting(&self, error: Option<Error>);
-    fn failed(&self, error: Error);
-    fn problem(&self, error: Error);
-}
-
-/// Reports to the hub, which it holds weakly: when the last handle and stream
-/// are gone, the task ends.
-struct HubOutput {
-    hub: Weak<Hub>,
-    origin: RefCell<Arc<str>>,
-    /// The last event type and ID, shared by the events that repeat them
-    /// (most do), so that an event usually allocates for its data alone.
-    event_type: RefCell<Arc<str>>,
-    last_event_id: RefCell<Arc<str>>,
-}
-
-impl HubOutput {
-    fn new(hub: Weak<Hub>) -> Self {
-        HubOutput {
-            hub,
-            origin: RefCell::new(Arc::from("")),
-            event_type: RefCell::new(Arc::from("message")),
-            last_event_id: RefCell::new(Arc::from("")),
-        }
-    }
-}
-
-/// `text`, sharing the cached copy when it is the same.
-fn shared(cache: &RefCell<Arc<str>>, text: &str) -> Arc<str> {
-    let mut cached = cache.borrow_mut();
-    if **cached != *text {
-        *cached = Arc::from(text);
-    }
-    Arc::clone(&cached)
-}
-
-impl Output for HubOutput {
-    fn alive(&self) -> bool {
-        self.hub.strong_count() > 0
-    }
-
-    fn opened(&self, origin: &str) {
-        *self.origin.borrow_mut() = Arc::from(origin);
-        if let Some(hub) = self.hub.upgrade() {
-            hub.opened();
-        }
-    }
-
-    fn event(&self, event: Event<'_>) {
-        if let Some(hub) = self.hub.upgrade() {
-            hub.message(&MessageEvent::new(
-                shared(&self.event_type, &event.event_type),
-                Arc::from(&*event.data),
-                shared(&self.last_event_id, &event.last_event_id),
-                Arc::clone(&self.origin.borrow()),
-            ));
-        }
-    }
-
-    fn reconnecting(&self, error: Option<Error>) {
-        if let Some(hub) = self.hub.upgrade() {
-            hub.reconnecting(error);
-        }
-    }
-
-    fn failed(&self, error: Error) {
-        if let Some(hub) = self.hub.upgrade() {
-            hub.failed(error);
-        }
-    }
-
-    fn problem(&self, error: Error) {
-        if let Some(hub) = self.hub.upgrade() {
-            hub.problem(error);
-        }
-    }
 }
 
 /// The URL resolved against the global's location, as `EventSource` does.
@@ -162,43 +72,6 @@ fn resolve(url: &str) -> Result<String, Error> {
             url: url.to_owned(),
             message: message_of(&exception),
         })
-}
-
-/// What the driver and its task share: the close flag, the current
-/// request's abort controller, and the waker of a reconnect wait.
-#[derive(Default)]
-pub(crate) struct Control {
-    closed: Cell<bool>,
-    abort: RefCell<Option<web_sys::AbortController>>,
-    waker: RefCell<Option<Waker>>,
-}
-
-struct Fetch {
-    control: Rc<Control>,
-}
-
-impl Driver for Fetch {
-    fn watch(&self, _: &str) {}
-
-    fn close(&self) {
-        self.control.close();
-    }
-}
-
-impl Control {
-    /// Stops the task for good: aborts the request, ends a reconnect wait.
-    pub(crate) fn close(&self) {
-        if self.closed.replace(true) {
-            return;
-        }
-        // Rejects the pending fetch or read, which ends the task.
-        if let Some(abort) = self.abort.borrow_mut().take() {
-            abort.abort();
-        }
-        if let Some(waker) = self.waker.borrow_mut().take() {
-            waker.wake();
-        }
-    }
 }
 
 /// The request, built once and re-sent on each reconnect.
@@ -276,25 +149,24 @@ enum Ended {
 async fn run(output: Box<dyn Output>, control: Rc<Control>, request: RequestSpec) {
     let output = output.as_ref();
     let mut parser = Parser::new();
-    let mut chunk = Vec::new();
     loop {
-        let ended = connect(output, &control, &request, &mut parser, &mut chunk).await;
+        let ended = connect(output, &control, &request, &mut parser).await;
         // A partial event cut off by the end is discarded, never delivered.
         parser.finish();
-        control.abort.borrow_mut().take();
-        if control.closed.get() || !output.alive() {
+        control.set_abort(None);
+        if control.is_closed() || !output.alive() {
             return;
         }
         match ended {
             Ended::Closed => return,
             Ended::Fatal(error) => {
-                output.failed(error);
+                output.ended(Some(error));
                 return;
             }
             Ended::Retry(error) => output.reconnecting(error),
         }
         wait(parser.retry().unwrap_or(DEFAULT_RETRY), &control).await;
-        if control.closed.get() {
+        if control.is_closed() {
             return;
         }
     }
@@ -305,7 +177,6 @@ async fn connect(
     control: &Control,
     spec: &RequestSpec,
     parser: &mut Parser,
-    chunk: &mut Vec<u8>,
 ) -> Ended {
     let abort = match web_sys::AbortController::new() {
         Ok(abort) => abort,
@@ -315,7 +186,7 @@ async fn connect(
         Ok(request) => request,
         Err(error) => return Ended::Fatal(error),
     };
-    *control.abort.borrow_mut() = Some(abort);
+    control.set_abort(Some(abort));
     let response = match JsFuture::from(global_fetch(&request)).await {
         Ok(response) => response.unchecked_into::<web_sys::Response>(),
         Err(e) => return network_error(control, &spec.url, &e),
@@ -326,57 +197,18 @@ async fn connect(
     let Some(body) = response.body() else {
         return Ended::Retry(None);
     };
-    let reader = body
-        .get_reader()
-        .unchecked_into::<web_sys::ReadableStreamDefaultReader>();
-    if control.closed.get() || !output.alive() {
+    if control.is_closed() || !output.alive() {
         return Ended::Closed;
     }
     let origin = web_sys::Url::new(&response.url())
         .map(|url| url.origin())
         .unwrap_or_default();
     output.opened(&origin);
-    loop {
-        let result = match JsFuture::from(reader.read()).await {
-            Ok(result) => result,
-            Err(e) => return network_error(control, &spec.url, &e),
-        };
-        let done = js_sys::Reflect::get(&result, &"done".into())
-            .map(|done| done.is_truthy())
-            .unwrap_or(true);
-        if done {
-            // A clean end of the body reconnects, as a drop does.
-            return Ended::Retry(None);
-        }
-        let Ok(value) = js_sys::Reflect::get(&result, &"value".into()) else {
-            continue;
-        };
-        let value = value.unchecked_into::<js_sys::Uint8Array>();
-        // One copy into wasm memory per chunk, into a reused buffer.
-        chunk.resize(value.length() as usize, 0);
-        value.copy_to(chunk);
-        if !output.alive() {
-            return Ended::Closed;
-        }
-        parser.feed_reporting(
-            chunk,
-            |item| {
-                // A listener may close the source in the middle of a chunk.
-                if let (Item::Event(event), false) = (item, control.closed.get()) {
-                    output.event(event);
-                }
-            },
-            |error| {
-                output.problem(Error::Parse {
-                    url: spec.url.clone(),
-                    error,
-                })
-            },
-        );
-        output.flush();
-        if control.closed.get() {
-            return Ended::Closed;
-        }
+    match read_body(reader(&body), parser, &spec.url, output, control).await {
+        // A clean end of the body reconnects, as a drop does.
+        BodyEnd::Done => Ended::Retry(None),
+        BodyEnd::Gone => Ended::Closed,
+        BodyEnd::Failed(exception) => network_error(control, &spec.url, &exception),
     }
 }
 
@@ -432,7 +264,7 @@ async fn body_start(response: &web_sys::Response) -> String {
 }
 
 fn network_error(control: &Control, url: &str, exception: &JsValue) -> Ended {
-    if control.closed.get() {
+    if control.is_closed() {
         return Ended::Closed;
     }
     Ended::Retry(Some(Error::Network {
@@ -446,12 +278,12 @@ async fn wait(delay: Duration, control: &Control) {
     let millis = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
     let mut timer = TimeoutFuture::new(millis);
     poll_fn(|cx| {
-        if control.closed.get() {
+        if control.is_closed() {
             return Poll::Ready(());
         }
-        *control.waker.borrow_mut() = Some(cx.waker().clone());
+        control.set_waker(Some(cx.waker()));
         Pin::new(&mut timer).poll(cx)
     })
     .await;
-    control.waker.borrow_mut().take();
+    control.set_waker(None);
 }

@@ -12,6 +12,10 @@ use crate::{Error, EventSourceOptions, Transport};
 #[cfg(feature = "fetch")]
 pub(crate) mod fetch;
 mod native;
+#[cfg(feature = "fetch")]
+pub(crate) mod stream;
+#[cfg(feature = "fetch")]
+pub(crate) mod task;
 
 /// What the hub needs from a running transport.
 pub(crate) trait Driver {

@@ -23,7 +23,10 @@ after(async () => {
   await harness?.stop();
 });
 
-/** Runs `count` open/close cycles of `which` ('native', 'ours', or 'fetch': ours on the fetch transport) in the page. */
+/**
+ * Runs `count` open/close cycles of `which` in the page: 'native', 'ours',
+ * 'fetch' (ours on the fetch transport) or 'stream' (fromReadableStream).
+ */
 function cycles(page, which, count) {
   return page.evaluate(async ({ which, count }) => {
     const Class = which === 'native' ? t.Native : t.ES;
@@ -33,7 +36,9 @@ function cycles(page, which, count) {
       let timer;
       await new Promise((resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`cycle ${i} timed out`)), 5000);
-        const source = new Class('/test/script', init);
+        const source = which === 'stream'
+          ? t.api.EventSource.fromReadableStream(new Blob(['id: 1\ndata: first\n\nevent: info\ndata: x\n\n']).stream())
+          : new Class('/test/script', init);
         // Every listener closes over the source: the cycle the page makes.
         source.onmessage = () => {
           source.close();
@@ -103,4 +108,10 @@ test(`the same on transport: 'fetch': under ${BOUND} B per cycle, aborted fetche
   console.log(`leak: ${CYCLES} cycles on transport 'fetch', JS heap + wasm memory after GC: ${fetch.toFixed(1)} B/cycle (native ${native?.toFixed(1)})`);
   assert.ok(fetch < BOUND, `the fetch transport grows ${fetch.toFixed(1)} B per cycle (bound ${BOUND})`);
   await eventually('every cycle to close its stream on the server', () => harness.server.openStreams() === 0);
+});
+
+test(`${CYCLES} sources from fromReadableStream, read and dropped: under ${BOUND} B per cycle`, async () => {
+  const stream = await perCycle('stream');
+  console.log(`leak: ${CYCLES} fromReadableStream sources, JS heap + wasm memory after GC: ${stream.toFixed(1)} B/cycle (native ${native?.toFixed(1)})`);
+  assert.ok(stream < BOUND, `fromReadableStream grows ${stream.toFixed(1)} B per cycle (bound ${BOUND})`);
 });

@@ -1,0 +1,248 @@
+//! What the transports that parse in wasm share (the fetch transport and
+//! sources made from a stream): the task's control block, where the task
+//! reports, and feeding a body, chunk by chunk, into the parser.
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::Waker;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::Driver;
+use crate::event::MessageEvent;
+use crate::hub::Hub;
+use crate::parse::{Event, Item, Parser};
+use crate::Error;
+
+/// What the driver and its task share: the close flag, and what a close must
+/// interrupt: the request (abort), the body's reader (cancel), a wait.
+#[derive(Default)]
+pub(crate) struct Control {
+    closed: Cell<bool>,
+    abort: RefCell<Option<web_sys::AbortController>>,
+    reader: RefCell<Option<web_sys::ReadableStreamDefaultReader>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Control {
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    /// Stops the task for good: aborts the request, cancels the body, ends a
+    /// wait. The pending fetch or read then settles and the task ends.
+    pub(crate) fn close(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        let reader = self.reader.borrow_mut().take();
+        if let Some(abort) = self.abort.borrow_mut().take() {
+            // A fetch's body errors with it: no cancel needed.
+            abort.abort();
+        } else if let Some(reader) = reader {
+            // A stream we were handed: cancelling it resolves the pending
+            // read with `done`. Awaited, so that a rejection is handled
+            // rather than reported to the page.
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = JsFuture::from(reader.cancel()).await;
+            });
+        }
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+
+    pub(crate) fn set_abort(&self, abort: Option<web_sys::AbortController>) {
+        *self.abort.borrow_mut() = abort;
+    }
+
+    /// Remembers who to wake when the source is closed during a wait.
+    pub(crate) fn set_waker(&self, waker: Option<&Waker>) {
+        *self.waker.borrow_mut() = waker.cloned();
+    }
+}
+
+/// The driver of a task-run transport: closing it closes the task.
+pub(crate) struct TaskDriver(pub(crate) Rc<Control>);
+
+impl Driver for TaskDriver {
+    fn watch(&self, _: &str) {}
+
+    fn close(&self) {
+        self.0.close();
+    }
+}
+
+/// Where a task reports. The hub, for Rust code; the JS class's dispatcher,
+/// in batches, for pages (`src/js`).
+pub(crate) trait Output {
+    /// Whether anyone still listens; the task ends when nobody does.
+    fn alive(&self) -> bool;
+    fn opened(&self, origin: &str);
+    fn event(&self, event: Event<'_>);
+    /// The end of a chunk's events; the parser holds the source's last event
+    /// ID and reconnection time as they stand now.
+    fn flush(&self, _parser: &Parser) {}
+    fn reconnecting(&self, error: Option<Error>);
+    /// The end, for good: with an error, or without (a stream that ended).
+    fn ended(&self, error: Option<Error>);
+    fn problem(&self, error: Error);
+}
+
+/// Reports to the hub, which it holds weakly: when the last handle and stream
+/// are gone, the task ends.
+pub(crate) struct HubOutput {
+    hub: Weak<Hub>,
+    origin: RefCell<Arc<str>>,
+    /// The last event type and ID, shared by the events that repeat them
+    /// (most do), so that an event usually allocates for its data alone.
+    event_type: RefCell<Arc<str>>,
+    last_event_id: RefCell<Arc<str>>,
+}
+
+impl HubOutput {
+    pub(crate) fn new(hub: Weak<Hub>) -> Self {
+        HubOutput {
+            hub,
+            origin: RefCell::new(Arc::from("")),
+            event_type: RefCell::new(Arc::from("message")),
+            last_event_id: RefCell::new(Arc::from("")),
+        }
+    }
+}
+
+/// `text`, sharing the cached copy when it is the same.
+fn shared(cache: &RefCell<Arc<str>>, text: &str) -> Arc<str> {
+    let mut cached = cache.borrow_mut();
+    if **cached != *text {
+        *cached = Arc::from(text);
+    }
+    Arc::clone(&cached)
+}
+
+impl Output for HubOutput {
+    fn alive(&self) -> bool {
+        self.hub.strong_count() > 0
+    }
+
+    fn opened(&self, origin: &str) {
+        *self.origin.borrow_mut() = Arc::from(origin);
+        if let Some(hub) = self.hub.upgrade() {
+            hub.opened();
+        }
+    }
+
+    fn event(&self, event: Event<'_>) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.message(&MessageEvent::new(
+                shared(&self.event_type, &event.event_type),
+                Arc::from(&*event.data),
+                shared(&self.last_event_id, &event.last_event_id),
+                Arc::clone(&self.origin.borrow()),
+            ));
+        }
+    }
+
+    fn reconnecting(&self, error: Option<Error>) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.reconnecting(error);
+        }
+    }
+
+    fn ended(&self, error: Option<Error>) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.ended(error);
+        }
+    }
+
+    fn problem(&self, error: Error) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.problem(error);
+        }
+    }
+}
+
+/// Parses one chunk and reports its items, in stream order. Nothing is
+/// reported once the source is closed, even mid-chunk (a listener may close
+/// it).
+pub(crate) fn feed(
+    parser: &mut Parser,
+    chunk: &[u8],
+    url: &str,
+    output: &dyn Output,
+    control: &Control,
+) {
+    parser.feed_reporting(
+        chunk,
+        |item| {
+            if let (Item::Event(event), false) = (item, control.is_closed()) {
+                output.event(event);
+            }
+        },
+        |error| {
+            if !control.is_closed() {
+                output.problem(Error::Parse {
+                    url: url.to_owned(),
+                    error,
+                });
+            }
+        },
+    );
+    output.flush(parser);
+}
+
+/// How reading a body ended.
+pub(crate) enum BodyEnd {
+    /// The body ended cleanly (or was cancelled by a close).
+    Done,
+    /// Nobody listens any more, or the source was closed.
+    Gone,
+    /// The read failed: the exception.
+    Failed(JsValue),
+}
+
+/// Locks `body` and returns its reader.
+pub(crate) fn reader(body: &web_sys::ReadableStream) -> web_sys::ReadableStreamDefaultReader {
+    body.get_reader().unchecked_into()
+}
+
+/// Reads a body to its end into the parser, one copy into wasm memory per
+/// chunk. `close()` cancels it.
+pub(crate) async fn read_body(
+    reader: web_sys::ReadableStreamDefaultReader,
+    parser: &mut Parser,
+    url: &str,
+    output: &dyn Output,
+    control: &Control,
+) -> BodyEnd {
+    *control.reader.borrow_mut() = Some(reader.clone());
+    let mut chunk = Vec::new();
+    let end = loop {
+        let result = match JsFuture::from(reader.read()).await {
+            Ok(result) => result,
+            Err(exception) => break BodyEnd::Failed(exception),
+        };
+        if control.is_closed() || !output.alive() {
+            break BodyEnd::Gone;
+        }
+        let done = js_sys::Reflect::get(&result, &"done".into())
+            .map(|done| done.is_truthy())
+            .unwrap_or(true);
+        if done {
+            break BodyEnd::Done;
+        }
+        let value = js_sys::Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        let Some(value) = value.dyn_ref::<js_sys::Uint8Array>() else {
+            break BodyEnd::Failed(
+                js_sys::TypeError::new("the stream's chunks must be Uint8Arrays").into(),
+            );
+        };
+        chunk.resize(value.length() as usize, 0);
+        value.copy_to(&mut chunk);
+        feed(parser, &chunk, url, output, control);
+    };
+    control.reader.borrow_mut().take();
+    end
+}
