@@ -27,7 +27,7 @@ export interface WebSseInit extends EventSourceInit {
  */
 export interface EventSourceErrorEvent extends Event {
   readonly willRetry: boolean;
-  /** `'http'`, `'content-type'`, `'network'`, … (fetch transport). */
+  /** `'http'`, `'content-type'`, `'network'` (fetch transport); `'end'`, `'stream'` (fromReadableStream). */
   readonly kind?: string;
   /** The HTTP status of a refused response (fetch transport). */
   readonly status?: number;
@@ -108,6 +108,26 @@ export declare class EventSource extends EventTarget {
   readonly url: string;
   /** Whether cross-origin requests carry cookies and HTTP authentication. */
   readonly withCredentials: boolean;
+  /**
+   * The last event ID the source saw. On the native transport it follows the
+   * events of the types that have listeners (the browser hides the rest).
+   */
+  readonly lastEventId: string;
+  /**
+   * Milliseconds before a reconnection, as `retry:` set it. The native
+   * transport cannot see `retry:` and reports its starting value, 3000.
+   */
+  readonly reconnectionTime: number;
+
+  /**
+   * A source that reads `stream` (the bytes of a `text/event-stream`) once, as
+   * the proposed `EventSource.fromReadableStream()`: for a response the page
+   * fetched itself, a POST with a token, say. `url` is `about:event-stream`
+   * and events come from origin `"null"`. The end of the stream, or an error
+   * in it, fires one `error` and closes the source; iterators end there.
+   * Throws `TypeError` when the stream is locked.
+   */
+  static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSource;
 
   onopen: EventHandler<Event> | null;
   onmessage: EventHandler<MessageEvent> | null;

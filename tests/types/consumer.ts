@@ -60,6 +60,14 @@ const first: IteratorResult<MessageEvent<string>, undefined> = await iterator.ne
 if (!first.done) first.value.lastEventId.trim();
 await iterator.return();
 
+const response = await fetch('/chat', { method: 'POST', body: '{}', headers: { Authorization: 'Bearer t' } });
+if (response.body) {
+  const streamed = EventSource.fromReadableStream(response.body);
+  const id: string = streamed.lastEventId;
+  const retry: number = streamed.reconnectionTime;
+  for await (const token of streamed.events()) console.log(token.data, id, retry);
+}
+
 // @ts-expect-error: iterators come from events() and jsonEvents()
 new EventIterator();
 // @ts-expect-error: readyState is read-only
