@@ -82,7 +82,41 @@ function connect() {
   showState();
 }
 
+/**
+ * The POST-stream panel: the page makes the request itself (a bearer token, a
+ * JSON body) and hands the response body to EventSource.fromReadableStream.
+ */
+async function ask(prompt) {
+  const answer = $('answer');
+  answer.textContent = '';
+  answer.dataset.state = 'streaming';
+  const response = await fetch('/chat', {
+    method: 'POST',
+    headers: { Authorization: 'Bearer demo-token', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ prompt }),
+  });
+  if (!response.ok) {
+    answer.textContent = `HTTP ${response.status}: ${await response.text()}`;
+    answer.dataset.state = 'failed';
+    return;
+  }
+  const stream = EventSource.fromReadableStream(response.body);
+  for await (const event of stream.events(['token', 'done'])) {
+    if (event.type === 'done') break;
+    answer.textContent += JSON.parse(event.data).text;
+  }
+  stream.close();
+  answer.dataset.state = 'done';
+}
+
 await init();
+$('chat-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  ask($('prompt').value).catch((error) => {
+    $('answer').textContent = `${error.name}: ${error.message}`;
+    $('answer').dataset.state = 'failed';
+  });
+});
 $('supported').textContent = isSupported() ? 'yes' : 'no';
 $('supported').dataset.supported = String(isSupported());
 $('close').addEventListener('click', () => {

@@ -11,6 +11,9 @@
 //                 `: keep-alive` comment every 15 s.
 //                 Numbering resumes after the browser's Last-Event-ID.
 //   GET /stats    {"open": <open /events streams>, "total": <streams served>}
+//   POST /chat    a streamed completion for the fromReadableStream panel: with
+//                 `Authorization: Bearer demo-token` and {"prompt": "..."},
+//                 a `token` event per word every 60 ms, then `done`
 //   /test/...     small fixed streams for the JS API tests (see testRoutes).
 // Every response carries CORS headers, so pages on other origins (the
 // framework examples, a Vite dev server) can use the streams, with
@@ -66,7 +69,11 @@ export function startServer({ host = '127.0.0.1', port = 8080, staticDirs = {}, 
     const url = new URL(req.url, 'http://localhost');
     cors(req, res);
     if (req.method === 'OPTIONS') {
-      preflight(req, res, 'GET, OPTIONS');
+      preflight(req, res, 'GET, POST, OPTIONS');
+      return;
+    }
+    if (url.pathname === '/chat') {
+      chat(req, res, streams);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -136,6 +143,55 @@ function clock(req, res, intervalMs, streams, countStream) {
     send({ id: seq, data: time });
     send({ event: 'stats', data: JSON.stringify({ seq, time, clients: streams.size }) });
     if (seq % INFO_EVERY === 0) info(`${streams.size} open stream(s) at ${time}`);
+  });
+}
+
+/** The token the demo's chat panel sends; anything else is refused. */
+export const CHAT_TOKEN = 'demo-token';
+const CHAT_TOKEN_MS = 60;
+
+/**
+ * POST /chat: a streamed completion, the way chat-model APIs answer. The
+ * request carries `Authorization: Bearer demo-token` and a JSON body
+ * `{ "prompt": "..." }`; the answer is a text/event-stream of `token` events
+ * (JSON `{ "text": "..." }`), one every 60 ms, then a `done` event, then the
+ * end of the response. A missing token is a 401 with a JSON body.
+ */
+function chat(req, res, streams) {
+  if (req.method !== 'POST') {
+    res.writeHead(405, { allow: 'POST, OPTIONS' }).end();
+    return;
+  }
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (part) => {
+    body += part;
+  });
+  req.on('end', () => {
+    if (req.headers.authorization !== `Bearer ${CHAT_TOKEN}`) {
+      reply(res, 401, JSON.stringify({ error: 'missing or wrong bearer token' }), 'application/json');
+      return;
+    }
+    let prompt = '';
+    try {
+      prompt = String(JSON.parse(body).prompt ?? '');
+    } catch {
+      reply(res, 400, JSON.stringify({ error: 'the body must be JSON: {"prompt": "..."}' }), 'application/json');
+      return;
+    }
+    const words = `You asked: “${prompt.slice(0, 200)}”. Each word of this answer is one event of a POST response, read by EventSource.fromReadableStream as it arrives.`.split(' ');
+    const stream = eventStream(res, () => streams.delete(res));
+    streams.add(res);
+    let next = 0;
+    stream.every(CHAT_TOKEN_MS, () => {
+      if (next < words.length) {
+        stream.send({ event: 'token', id: String(next + 1), data: JSON.stringify({ text: `${next ? ' ' : ''}${words[next]}` }) });
+        next += 1;
+      } else {
+        stream.send({ event: 'done', data: JSON.stringify({ tokens: words.length }) });
+        stream.end();
+      }
+    });
   });
 }
 

@@ -91,6 +91,19 @@ test('the withCredentials toggle reopens the source with credentials', async () 
   await eventually('one open stream', () => server.openStreams() === 1);
 });
 
+test('the POST-stream panel streams the answer word by word through fromReadableStream', async () => {
+  await page.fill('#prompt', 'hello there');
+  await page.click('#ask');
+  await eventually('streaming', async () => (await page.getAttribute('#answer', 'data-state')) === 'streaming');
+  // Read while it streams: the text grows before it is done.
+  const early = await eventually('the first words', async () => (await page.textContent('#answer')) || false);
+  await eventually('the answer to finish', async () => (await page.getAttribute('#answer', 'data-state')) === 'done', 15_000);
+  const answer = await page.textContent('#answer');
+  assert.ok(answer.startsWith('You asked: “hello there”.'), answer);
+  assert.ok(answer.endsWith('as it arrives.'), answer);
+  assert.ok(early.length < answer.length, `seen while streaming: ${early}`);
+});
+
 test('screenshot, and no page errors', async () => {
   await eventually('a full log', async () => (await rows('message')) >= 4);
   const out = path.join(root, 'test-output');
