@@ -56,8 +56,8 @@ export class EventSource extends EventTarget {
    * FetchConnection. Both answer readyState, url, withCredentials, close().
    */
   #connection;
-  /** The same FetchConnection, on the fetch transport; null on native. */
-  #fetch = null;
+  /** The same connection when the wasm parser reads it (fetch, a stream); null on native. */
+  #parsed = null;
   /** Event types forwarded from the browser's object so far. */
   #forwarded = new Set();
   /** `on*` handlers: type -> { value, listener }. */
@@ -79,15 +79,15 @@ export class EventSource extends EventTarget {
     const init = arguments[1];
     if (url === fromStream) {
       super();
-      this.#fetch = new StreamConnection(init, (event) => dispatch.call(this, event));
-      this.#connection = this.#fetch;
+      this.#parsed = new StreamConnection(init, (event) => dispatch.call(this, event));
+      this.#connection = this.#parsed;
       return;
     }
     if (isObject(init) && init.transport === 'fetch') {
       const request = fetchRequest(url, init);
       super();
-      this.#fetch = new FetchConnection(request, (event) => dispatch.call(this, event));
-      this.#connection = this.#fetch;
+      this.#parsed = new FetchConnection(request, (event) => dispatch.call(this, event));
+      this.#connection = this.#parsed;
       return;
     }
     if (!isSupported()) {
@@ -117,7 +117,7 @@ export class EventSource extends EventTarget {
    * that have listeners: the browser does not expose it.
    */
   get lastEventId() {
-    return this.#fetch ? this.#fetch.lastEventId : this.#lastEventId;
+    return this.#parsed ? this.#parsed.lastEventId : this.#lastEventId;
   }
 
   /**
@@ -126,7 +126,7 @@ export class EventSource extends EventTarget {
    * starting value, 3000.
    */
   get reconnectionTime() {
-    return this.#fetch ? this.#fetch.reconnectionTime : DEFAULT_RECONNECTION_TIME;
+    return this.#parsed ? this.#parsed.reconnectionTime : DEFAULT_RECONNECTION_TIME;
   }
 
   /**
@@ -302,8 +302,8 @@ export class EventSource extends EventTarget {
   #forward(type) {
     if (this.#forwarded.has(type)) return;
     this.#forwarded.add(type);
-    if (this.#fetch) {
-      this.#fetch.wanted.add(type);
+    if (this.#parsed) {
+      this.#parsed.wanted.add(type);
       return;
     }
     this.#connection.addEventListener(type, (event) => {

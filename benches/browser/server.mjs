@@ -1,11 +1,22 @@
 // The browser benchmark's server (npm run bench): the bench page, the npm
-// package (pkg/), event-source-polyfill, the Rust bench crate's output, and
-// GET /stream?n=100000&size=64, a text/event-stream response that writes n
-// events `data: <size bytes>\n\n` as fast as the socket takes them.
+// package (pkg/), the peers' browser bundles (dist/, built by run.mjs), the
+// Rust clients' output (rust/pkg/<client>/), and:
 //
-// After the last event the response stays open: an EventSource reconnects
-// when a response ends, so each client closes once it has its n events and
-// the server never causes a reconnect.
+// - GET /stream?n=100000&size=64: a text/event-stream response that writes n
+//   events `data: <size bytes>\n\n` as fast as the socket takes them. With
+//   `&first=K&id=X` it writes K events, then waits for GET /release?id=X
+//   before the rest (the memory run measures the page in that pause). After
+//   the last event the response stays open: an EventSource reconnects when a
+//   response ends, so each client closes once it has its n events and the
+//   server never causes a reconnect.
+// - GET /vector?v=I&run=R: the I-th vector of tests/data/sse-vectors.json,
+//   its chunks written 10 ms apart, then the response ends. A vector with
+//   several `connections` gets its k-th chunk list on the k-th request of the
+//   run R (the client's reconnects); any request after the last is answered
+//   204, which tells an EventSource to stop. GET /vector-wait?run=R&count=C
+//   answers once C responses of run R have ended, or once no new request has
+//   come for 2.5 s after the last one ended (a client that does not
+//   reconnect), with { requests, ended, lastEventIds }.
 //
 //   node benches/browser/server.mjs [port]   # standalone, for poking at it
 import fs from 'node:fs/promises';
@@ -20,11 +31,25 @@ export const HOST = '127.0.0.1';
 /** The ports this benchmark may use. */
 export const PORTS = [19500, 19599];
 const CHUNK = 64 * 1024;
+const VECTOR_CHUNK_GAP_MS = 10;
+const VECTOR_IDLE_MS = 2500;
+
+/** The conformance vectors, each connection's chunks as Buffers. */
+export const VECTORS = JSON.parse(
+  (await fs.readFile(path.join(root, 'tests', 'data', 'sse-vectors.json'), 'utf8')),
+).vectors.map((vector) => ({
+  id: vector.id,
+  expect: vector.expect,
+  connections: (vector.connections ?? [vector.chunks]).map((chunks) => chunks.map(
+    (chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.bytes_hex, 'hex')),
+  )),
+}));
 
 /** URL prefix -> directory, or exact path -> file. */
 const ROUTES = [
   ['/pkg/', path.join(root, 'pkg')],
   ['/rust/', path.join(here, 'rust', 'pkg')],
+  ['/dist/', path.join(here, 'dist')],
   ['/profile-pkg/', path.join(here, 'rust', 'profile-pkg')],
 ];
 const FILES = new Map([
@@ -72,7 +97,12 @@ function stream(req, res, url) {
     res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad n or size\n');
     return;
   }
+  const first = url.searchParams.has('first') ? Number(url.searchParams.get('first')) : n;
+  const id = url.searchParams.get('id');
   const data = body(n, size);
+  const eventBytes = n > 0 ? data.length / n : 0;
+  // Where the pump stops until /release?id= (the whole body without `first`).
+  let stop = Math.min(n, Math.max(0, first)) * eventBytes;
   res.writeHead(200, {
     'Content-Type': 'text/event-stream',
     'Cache-Control': 'no-store',
@@ -83,10 +113,11 @@ function stream(req, res, url) {
   let closed = false;
   req.on('close', () => {
     closed = true;
+    if (id) held.delete(id);
   });
   const pump = () => {
-    while (!closed && offset < data.length) {
-      const end = Math.min(offset + CHUNK, data.length);
+    while (!closed && offset < stop) {
+      const end = Math.min(offset + CHUNK, stop);
       const more = res.write(data.subarray(offset, end));
       offset = end;
       if (!more) {
@@ -94,9 +125,101 @@ function stream(req, res, url) {
         return;
       }
     }
-    // All written: keep the response open until the client goes away.
+    // All written (or held): keep the response open until the client goes away.
   };
+  if (id && stop < data.length) {
+    held.set(id, () => {
+      stop = data.length;
+      pump();
+    });
+  }
   pump();
+}
+
+/** id -> resumes a held /stream. */
+const held = new Map();
+
+function release(res, url) {
+  const resume = held.get(url.searchParams.get('id'));
+  held.delete(url.searchParams.get('id'));
+  resume?.();
+  res.writeHead(resume ? 204 : 404, { 'Cache-Control': 'no-store' }).end();
+}
+
+/** run -> { requests, ended, lastEventIds, lastEnd, waiters } */
+const runs = new Map();
+
+function vectorRun(name) {
+  let run = runs.get(name);
+  if (!run) {
+    run = { requests: 0, ended: 0, lastEventIds: [], lastEnd: 0, waiters: new Set() };
+    runs.set(name, run);
+  }
+  return run;
+}
+
+function settle(run) {
+  for (const waiter of [...run.waiters]) waiter();
+}
+
+function vector(req, res, url) {
+  const v = VECTORS[Number(url.searchParams.get('v'))];
+  const run = vectorRun(url.searchParams.get('run'));
+  const k = run.requests;
+  run.requests += 1;
+  run.lastEventIds.push(req.headers['last-event-id'] ?? null);
+  if (!v || k >= v.connections.length) {
+    res.writeHead(v ? 204 : 404, { 'Cache-Control': 'no-store' }).end();
+    settle(run);
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+  res.flushHeaders();
+  const chunks = v.connections[k];
+  let i = 0;
+  let closed = false;
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    run.ended += 1;
+    run.lastEnd = Date.now();
+    settle(run);
+  };
+  res.on('close', finish);
+  const next = () => {
+    if (closed) return;
+    if (i === chunks.length) {
+      res.end(finish);
+      return;
+    }
+    res.write(chunks[i]);
+    i += 1;
+    setTimeout(next, VECTOR_CHUNK_GAP_MS);
+  };
+  setTimeout(next, VECTOR_CHUNK_GAP_MS);
+}
+
+function vectorWait(res, url) {
+  const name = url.searchParams.get('run');
+  const count = Number(url.searchParams.get('count'));
+  const run = vectorRun(name);
+  const begun = Date.now();
+  let timer = null;
+  const check = () => {
+    const idle = run.ended === run.requests && Date.now() - Math.max(run.lastEnd, begun) >= VECTOR_IDLE_MS;
+    if (run.ended >= count || idle) {
+      run.waiters.delete(check);
+      clearTimeout(timer);
+      runs.delete(name);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify({ requests: run.requests, ended: run.ended, lastEventIds: run.lastEventIds }));
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(check, 250);
+  };
+  run.waiters.add(check);
+  check();
 }
 
 async function file(res, filePath) {
@@ -120,6 +243,18 @@ function handle(req, res) {
   }
   if (url.pathname === '/stream') {
     stream(req, res, url);
+    return;
+  }
+  if (url.pathname === '/release') {
+    release(res, url);
+    return;
+  }
+  if (url.pathname === '/vector') {
+    vector(req, res, url);
+    return;
+  }
+  if (url.pathname === '/vector-wait') {
+    vectorWait(res, url);
     return;
   }
   if (url.pathname === '/favicon.ico') {
