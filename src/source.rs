@@ -95,6 +95,7 @@ impl EventSource {
     /// [`Error::Js`] (`TypeError`) when the stream is locked already.
     ///
     /// ```no_run
+    /// # fn log(_: &str) {}
     /// # async fn run(response: web_sys::Response) -> Result<(), web_sse::Error> {
     /// use futures::StreamExt;
     ///
@@ -102,8 +103,9 @@ impl EventSource {
     /// let source = web_sse::EventSource::from_readable_stream(&body)?;
     /// let mut events = source.messages();
     /// while let Some(event) = events.next().await {
-    ///     web_sys::console::log_1(&event?.data().into());
+    ///     log(event?.data());
     /// }
+    /// // The stream ended with the response.
     /// # Ok(())
     /// # }
     /// ```
