@@ -110,10 +110,9 @@ pub enum Error {
         error: crate::parse::ParseError,
     },
 
-    /// The stream a source was made from failed
-    /// ([`EventSource::from_readable_stream`](crate::EventSource::from_readable_stream),
-    /// [`EventSource::from_stream`](crate::EventSource::from_stream)). The
-    /// source is closed: a stream is read once.
+    /// The stream a source was made from failed (`EventSource::from_readable_stream`
+    /// or `EventSource::from_stream`, feature `fetch`). The source is closed: a
+    /// stream is read once.
     #[error("the stream this event source reads failed ({message}); the source is closed")]
     Stream {
         /// What the stream reported.
