@@ -169,6 +169,7 @@ async function rust(dir) {
   const wasm = await glue.default();
   return {
     memory: wasm.memory,
+    liveBytes: () => glue.liveBytes(),
     async count(url, n) {
       const [ms, bytes] = await glue.count(new URL(url, location.href).href, n);
       return { ms, count: n, bytes };
@@ -269,6 +270,9 @@ globalThis.loadClient = async (name, options) => {
 /** Bytes of the loaded client's wasm memory (0 without wasm). */
 globalThis.wasmBytes = () => current?.memory?.buffer.byteLength ?? 0;
 
+/** Bytes the Rust allocator has live, for the Rust clients (null otherwise). */
+globalThis.wasmLive = () => current?.liveBytes?.() ?? null;
+
 const streamUrl = (n, size, extra = '') => `/stream?n=${n}&size=${size}&nonce=${nonce()}${extra}`;
 
 /** One count() run, checked: exactly n events and n × size bytes. */
@@ -298,14 +302,16 @@ globalThis.runCycles = async (name, cycles, parallel) => {
 let held = null;
 
 /**
- * Opens one source on a stream of first + more events that pauses after the
- * first `first`, and waits for them.
+ * Opens one source on a stream of `targets.at(-1)` events that pauses after
+ * each of the other targets (event counts), and waits for the first target.
  */
-globalThis.holdOpen = async (name, first, more, size) => {
+globalThis.holdOpen = async (name, targets, size) => {
   const client = await load(name);
   const id = nonce();
-  held = { id, first, more, size, handle: client.hold(streamUrl(first + more, size, `&first=${first}&id=${id}`), ['message'], false) };
-  await waitCount(first);
+  const n = targets.at(-1);
+  const holds = targets.slice(0, -1).join(',');
+  held = { id, targets: [...targets], size, handle: client.hold(streamUrl(n, size, `&holds=${holds}&id=${id}`), ['message'], false) };
+  await waitCount(held.targets.shift());
 };
 
 async function waitCount(n) {
@@ -327,11 +333,11 @@ async function waitCount(n) {
   }
 }
 
-/** Lets the held stream send the rest, and waits for it. */
-globalThis.holdRest = async () => {
+/** Lets the held stream go on to its next target, and waits for it. */
+globalThis.holdNext = async () => {
   const response = await fetch(`/release?id=${held.id}`);
   if (response.status !== 204) throw new Error(`/release answered ${response.status}`);
-  await waitCount(held.first + held.more);
+  await waitCount(held.targets.shift());
 };
 
 globalThis.holdClose = () => {
@@ -357,7 +363,7 @@ globalThis.runVectors = async (name, list, types, parallel) => {
       const status = await (await fetch(`/vector-wait?run=${run}&count=${connections}`)).json();
       // The last response has ended at the server; let the page dispatch it.
       await sleep(300);
-      return { ...status, events: [...handle.events()], errors: handle.errors() };
+      return { v, ...status, events: [...handle.events()], errors: handle.errors() };
     } finally {
       handle.close();
     }

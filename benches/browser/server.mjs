@@ -4,8 +4,9 @@
 //
 // - GET /stream?n=100000&size=64: a text/event-stream response that writes n
 //   events `data: <size bytes>\n\n` as fast as the socket takes them. With
-//   `&first=K&id=X` it writes K events, then waits for GET /release?id=X
-//   before the rest (the memory run measures the page in that pause). After
+//   `&holds=K1,K2,...&id=X` it stops after K1 events and waits for GET
+//   /release?id=X, then goes on to K2, and so on (the memory run measures
+//   the page in those pauses). After
 //   the last event the response stays open: an EventSource reconnects when a
 //   response ends, so each client closes once it has its n events and the
 //   server never causes a reconnect.
@@ -97,12 +98,13 @@ function stream(req, res, url) {
     res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad n or size\n');
     return;
   }
-  const first = url.searchParams.has('first') ? Number(url.searchParams.get('first')) : n;
   const id = url.searchParams.get('id');
   const data = body(n, size);
   const eventBytes = n > 0 ? data.length / n : 0;
-  // Where the pump stops until /release?id= (the whole body without `first`).
-  let stop = Math.min(n, Math.max(0, first)) * eventBytes;
+  // Where the pump stops until the next /release?id= (none without `holds`).
+  const holds = (url.searchParams.get('holds') ?? '').split(',').filter(Boolean)
+    .map((k) => Math.min(n, Math.max(0, Number(k))) * eventBytes).filter((at) => at < data.length);
+  let stop = holds.shift() ?? data.length;
   res.writeHead(200, {
     'Content-Type': 'text/event-stream',
     'Cache-Control': 'no-store',
@@ -129,7 +131,8 @@ function stream(req, res, url) {
   };
   if (id && stop < data.length) {
     held.set(id, () => {
-      stop = data.length;
+      stop = holds.shift() ?? data.length;
+      if (stop === data.length) held.delete(id);
       pump();
     });
   }
@@ -141,7 +144,6 @@ const held = new Map();
 
 function release(res, url) {
   const resume = held.get(url.searchParams.get('id'));
-  held.delete(url.searchParams.get('id'));
   resume?.();
   res.writeHead(resume ? 204 : 404, { 'Cache-Control': 'no-store' }).end();
 }
@@ -210,7 +212,8 @@ function vectorWait(res, url) {
     if (run.ended >= count || idle) {
       run.waiters.delete(check);
       clearTimeout(timer);
-      runs.delete(name);
+      // Kept a while: the client may still reconnect, and must get a 204.
+      setTimeout(() => runs.delete(name), 60_000).unref();
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify({ requests: run.requests, ended: run.ended, lastEventIds: run.lastEventIds }));
       return;
