@@ -151,6 +151,7 @@ cleanup
 stage wasm-pack-route wasm-pack build --target web --release --out-dir target/wasm-pack-route -- --features js
 stage js npm run test:js
 stage examples npm run test:examples
+stage bench-smoke npm run bench -- --quick --no-doc
 
 # ---- end of later stages ----
 
