@@ -220,6 +220,27 @@ const loaders = {
     return eventSourceLike((url) => new Peer(url));
   },
   'gloo-net': () => rust('gloo-net'),
+  // The memory run's control: what one request costs the page, whoever makes
+  // it (the browser keeps a few hundred bytes per request). fetch() of the
+  // same stream, its first chunk read, then aborted.
+  'fetch() control': async () => ({
+    memory: null,
+    async count(url, n) {
+      if (n !== 1) throw new Error('the control reads one event');
+      const start = performance.now();
+      const controller = new AbortController();
+      const response = await fetch(url, { signal: controller.signal });
+      const { value } = await response.body.getReader().read();
+      const ms = performance.now() - start;
+      controller.abort();
+      const text = new TextDecoder().decode(value);
+      if (!text.startsWith('data: ')) throw new Error(`the control read ${JSON.stringify(text.slice(0, 20))}`);
+      return { ms, count: 1, bytes: text.length - 'data: \n\n'.length };
+    },
+    hold() {
+      throw new Error('the control only does cycles');
+    },
+  }),
   ceiling: async () => ({
     memory: null,
     // No network: n MessageEvents constructed and dispatched on an EventTarget.
