@@ -23,6 +23,8 @@ const OPEN: u32 = 1;
 const RECONNECTING: u32 = 2;
 const FAILED: u32 = 3;
 const PROBLEM: u32 = 4;
+/// The largest batch allocation kept from one chunk to the next.
+const BATCH_KEEP: usize = 256 * 1024;
 
 /// A fetch-transport connection for the JS class.
 #[wasm_bindgen]
@@ -137,9 +139,11 @@ impl Output for JsOutput {
             self.send(EVENTS, &JsValue::from_str(&batch));
         }
         // Only the task writes the batch, and it is here: keep the
-        // allocation for the next chunk.
-        batch.clear();
-        *self.batch.borrow_mut() = batch;
+        // allocation for the next chunk, unless a burst made it large.
+        if batch.capacity() <= BATCH_KEEP {
+            batch.clear();
+            *self.batch.borrow_mut() = batch;
+        }
     }
 
     fn reconnecting(&self, error: Option<Error>) {
