@@ -165,13 +165,18 @@ function buildWasm({ cargoArgs, cargoTarget, ...rest }) {
 /** wasm-bindgen and wasm-opt, when the wasm changed. */
 function bindWasm({ input, outDir, outName, optArgs, lockFile }) {
   const output = path.join(outDir, `${outName}_bg.wasm`);
-  if (mtime(output) >= mtime(input) && fs.existsSync(path.join(outDir, `${outName}.js`))) return;
+  // Which build the glue was made from: --quick and full runs share outDir.
+  const stamp = path.join(outDir, '.built-from');
+  const from = `${input} ${mtime(input)} ${optArgs.join(' ')}`;
+  if (fs.existsSync(output) && fs.existsSync(path.join(outDir, `${outName}.js`))
+    && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === from) return;
   checkWasmBindgen(lockFile);
   run('wasm-bindgen', ['--target', 'web', '--out-dir', outDir, '--out-name', outName, input]);
   const wasmOpt = path.join(root, 'node_modules', '.bin', 'wasm-opt');
   if (!fs.existsSync(wasmOpt)) throw new Error(`${wasmOpt} is missing: run npm install`);
   run(wasmOpt, [...optArgs, ...WASM_OPT_FLAGS, '-o', `${output}.opt`, output]);
   fs.renameSync(`${output}.opt`, output);
+  fs.writeFileSync(stamp, from);
 }
 
 const rustOutName = (dir) => `bench_${dir.replaceAll('-', '_')}`;
@@ -183,22 +188,24 @@ const rustOutName = (dir) => `bench_${dir.replaceAll('-', '_')}`;
  * `size`, also the size build (opt-level "z", wasm-opt -Oz, no names) into
  * target/size-pkg/<dir>, for "bytes shipped".
  */
-function buildRustClients(dirs, { size }) {
+function buildRustClients(dirs, { size, quick }) {
   if (dirs.length === 0) return;
-  console.log(`bench: building ${dirs.map((d) => `rust/${d}`).join(', ')} (cargo, incremental)`);
+  const profile = quick ? 'quick' : 'release';
+  console.log(`bench: building ${dirs.map((d) => `rust/${d}`).join(', ')} (cargo, incremental, ${profile} profile)`);
   const manifest = ['--manifest-path', path.join(rustDir, 'Cargo.toml')];
   const lockFile = path.join(rustDir, 'Cargo.lock');
   // The speed builds in one cargo run (web-sse is compiled once, with the
-  // features of all of them): what the runs measure.
-  run('cargo', ['build', '--target', 'wasm32-unknown-unknown', '--release', ...manifest, ...dirs.flatMap((dir) => ['-p', `bench-${dir}`])],
+  // features of all of them): what the runs measure. --quick builds without
+  // LTO, so that the smoke run rebuilds fast after a change in web-sse.
+  run('cargo', ['build', '--target', 'wasm32-unknown-unknown', '--profile', profile, ...manifest, ...dirs.flatMap((dir) => ['-p', `bench-${dir}`])],
     { env: { ...env, CARGO_TARGET_DIR: targetDir } });
   for (const dir of dirs) {
     const outName = rustOutName(dir);
     bindWasm({
-      input: path.join(targetDir, 'wasm32-unknown-unknown', 'release', `${outName}.wasm`),
+      input: path.join(targetDir, 'wasm32-unknown-unknown', profile, `${outName}.wasm`),
       outDir: path.join(rustDir, 'pkg', dir),
       outName,
-      optArgs: ['-O3', '-g'],
+      optArgs: quick ? ['-O1', '-g'] : ['-O3', '-g'],
       lockFile,
     });
   }
@@ -687,7 +694,7 @@ async function main() {
   const full = !options.quick;
   if (options.quick) gcPasses = [2, 50];
   const rustDirs = Object.entries(RUST).filter(([name]) => clients.includes(name) || options.profile === name).map(([, dir]) => dir);
-  buildRustClients(rustDirs, { size: full && measures.has('bytes') });
+  buildRustClients(rustDirs, { size: full && measures.has('bytes'), quick: options.quick });
   if (options.profile === 'web-sse fetch') buildProfilePackage();
   await bundleAll({ sizePkg: full && measures.has('bytes') });
   const built = Date.now();
