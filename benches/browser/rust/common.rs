@@ -118,7 +118,11 @@ pub async fn count<C: Client>(url: &str, n: u32) -> Result<Box<[f64]>, JsError> 
                 C::close(source);
                 return Err(JsError::new(&format!("after {count} events: {error}")));
             }
-            None => return Err(JsError::new(&format!("the stream ended after {count} events"))),
+            None => {
+                return Err(JsError::new(&format!(
+                    "the stream ended after {count} events"
+                )))
+            }
         }
     }
     let elapsed = now() - start;
@@ -159,7 +163,9 @@ impl<C: Client> Held<C> {
                 match item {
                     Ok(item) => {
                         shared.count.set(shared.count.get() + 1);
-                        shared.bytes.set(shared.bytes.get() + C::data_len(&item) as f64);
+                        shared
+                            .bytes
+                            .set(shared.bytes.get() + C::data_len(&item) as f64);
                         if record {
                             shared.events.borrow_mut().extend(C::fields(&item));
                         }
@@ -208,7 +214,11 @@ macro_rules! exports {
         #[wasm_bindgen::prelude::wasm_bindgen]
         impl Held {
             #[wasm_bindgen::prelude::wasm_bindgen(constructor)]
-            pub fn new(url: String, types: Vec<String>, record: bool) -> Result<Held, wasm_bindgen::JsError> {
+            pub fn new(
+                url: String,
+                types: Vec<String>,
+                record: bool,
+            ) -> Result<Held, wasm_bindgen::JsError> {
                 common::Held::open(&url, types, record).map(Held)
             }
 

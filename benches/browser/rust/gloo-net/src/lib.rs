@@ -28,13 +28,18 @@ fn data(event: &MessageEvent) -> String {
 impl common::Client for Gloo {
     type Source = EventSource;
     type Item = Event;
-    type Events = futures::stream::Map<SelectAll<EventSourceSubscription>, fn(Item) -> Result<Event, String>>;
+    type Events =
+        futures::stream::Map<SelectAll<EventSourceSubscription>, fn(Item) -> Result<Event, String>>;
 
     fn open(url: &str, types: &[String]) -> Result<(EventSource, Self::Events), String> {
         let mut source = EventSource::new(url).map_err(|e| e.to_string())?;
         let mut subscriptions = Vec::with_capacity(types.len());
         for event_type in types {
-            subscriptions.push(source.subscribe(event_type.as_str()).map_err(|e| e.to_string())?);
+            subscriptions.push(
+                source
+                    .subscribe(event_type.as_str())
+                    .map_err(|e| e.to_string())?,
+            );
         }
         let events = select_all(subscriptions).map(describe as fn(Item) -> Result<Event, String>);
         Ok((source, events))

@@ -1,45 +1,11 @@
-//! The "web-sse Rust native" client of `npm run bench` (benches/browser): a
-//! web-sse `EventSource` on the native transport, read through its
-//! `subscribe()` Stream with `StreamExt::next`; no JS event per message.
+//! The "web-sse Rust native" client of `npm run bench` (benches/browser):
+//! a web-sse `EventSource` on the native transport.
 
+#[path = "../../web_sse_client.rs"]
+mod client;
 #[path = "../../common.rs"]
 mod common;
 
-use futures::StreamExt;
-use web_sse::{EventSource, EventSourceOptions, EventStream, MessageEvent, Transport};
+const TRANSPORT: web_sse::Transport = web_sse::Transport::Native;
 
-struct WebSse;
-
-type Item = Result<MessageEvent, web_sse::Error>;
-
-fn describe(item: Item) -> Result<MessageEvent, String> {
-    item.map_err(|error| error.to_string())
-}
-
-impl common::Client for WebSse {
-    type Source = EventSource;
-    type Item = MessageEvent;
-    type Events = futures::stream::Map<EventStream, fn(Item) -> Result<MessageEvent, String>>;
-
-    fn open(url: &str, types: &[String]) -> Result<(EventSource, Self::Events), String> {
-        let options = EventSourceOptions::new().transport(Transport::Native);
-        let source = EventSource::with_options(url, &options).map_err(|e| e.to_string())?;
-        let types: Vec<&str> = types.iter().map(String::as_str).collect();
-        let events = source.subscribe(&types).map(describe as fn(Item) -> Result<MessageEvent, String>);
-        Ok((source, events))
-    }
-
-    fn close(source: EventSource) {
-        source.close();
-    }
-
-    fn data_len(item: &MessageEvent) -> usize {
-        item.data().len()
-    }
-
-    fn fields(item: &MessageEvent) -> [String; 3] {
-        [item.event_type().to_owned(), item.data().to_owned(), item.last_event_id().to_owned()]
-    }
-}
-
-common::exports!(WebSse);
+common::exports!(client::WebSse);
