@@ -32,6 +32,7 @@ wasm=pkg/web_sse_bg.wasm
   -o "$wasm.opt" "$wasm"
 mv "$wasm.opt" "$wasm"
 
-cp js/index.js js/index.d.ts pkg/
+# Every hand-written module of the entry (index.js imports the others).
+cp js/*.js js/*.d.ts pkg/
 node scripts/package-json.mjs pkg/package.json
 echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped; index.js $(gzip -9 <pkg/index.js | wc -c) gzipped"

@@ -14,7 +14,7 @@ const manifest = {
   license: generated.license,
   repository: generated.repository,
   keywords: generated.keywords,
-  files: ['index.js', 'index.d.ts', 'web_sse.js', 'web_sse.d.ts', 'web_sse_bg.wasm', 'web_sse_bg.wasm.d.ts'],
+  files: ['*.js', '*.d.ts', 'web_sse.js', 'web_sse.d.ts', 'web_sse_bg.wasm', 'web_sse_bg.wasm.d.ts'],
   module: './index.js',
   types: './index.d.ts',
   exports: {

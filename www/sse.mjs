@@ -58,7 +58,8 @@ export function refuse(res, status, type = 'text/event-stream') {
 }
 
 /**
- * Opens an event stream, with a keep-alive comment every KEEP_ALIVE_MS.
+ * Opens an event stream, with a keep-alive comment every KEEP_ALIVE_MS unless
+ * `options.keepAlive` is false (a stalled server, for heartbeat tests).
  * `onClose` runs once, after the stream's timers stop, whether the client
  * left or the server ended or dropped the stream, so nothing outlives it.
  *
@@ -70,7 +71,8 @@ export function refuse(res, status, type = 'text/event-stream') {
  * - cut(): drops the connection without ending the response, once what was
  *   written has reached the socket: a network error to the client.
  */
-export function eventStream(res, onClose) {
+export function eventStream(res, options, onClose) {
+  if (typeof options === 'function') [options, onClose] = [{}, options];
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',
@@ -98,7 +100,7 @@ export function eventStream(res, onClose) {
   res.on('close', close);
   const write = (text) => !over && res.write(text);
   const every = (ms, fn) => !over && timers.push(setInterval(fn, ms));
-  every(KEEP_ALIVE_MS, () => write(': keep-alive\n\n'));
+  if (options?.keepAlive !== false) every(KEEP_ALIVE_MS, () => write(': keep-alive\n\n'));
   return {
     write,
     every,
