@@ -11,6 +11,7 @@
 // (fetch, parse, reconnect); the native transport does not call into it.
 
 import initWasm, { FetchTransport, StreamParser } from './web_sse.js';
+import { SharedConnection, canShare } from './shared.js';
 
 let wasmReady = null;
 
@@ -83,6 +84,14 @@ export class EventSource extends EventTarget {
       this.#connection = this.#parsed;
       return;
     }
+    // One connection for every tab of the origin (js/shared.js); where Web
+    // Locks or BroadcastChannel are missing, an unshared source as below.
+    if (isObject(init) && init.shared && canShare()) {
+      super();
+      this.#parsed = new SharedConnection(url, init, EventSource, (event) => dispatch.call(this, event));
+      this.#connection = this.#parsed;
+      return;
+    }
     if (isObject(init) && init.transport === 'fetch') {
       const request = fetchRequest(url, init);
       super();
@@ -109,6 +118,15 @@ export class EventSource extends EventTarget {
 
   get withCredentials() {
     return this.#connection.withCredentials;
+  }
+
+  /**
+   * `'leader'` or `'follower'` on a source opened with `shared: true`: this
+   * tab runs the connection, or receives the leader's events; `'unshared'`
+   * otherwise, and where Web Locks or BroadcastChannel are missing.
+   */
+  get shared() {
+    return this.#parsed?.shared ?? 'unshared';
   }
 
   /**

@@ -1,0 +1,287 @@
+// `new EventSource(url, { shared: true })` (js/shared.js) in headless
+// Chromium: many pages of one browser context, one connection. The fixture
+// server (tests/fixture/server.mjs, its own port) counts the connections of
+// each key and records every last event ID; its /sse/feed sends an event
+// every 20 ms on one timeline per key, resuming after the ID it is given.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { HOST, eventually, launchBrowser, requirePackage, root } from './helpers.mjs';
+import { startServer } from '../../www/server.mjs';
+
+const FIXTURE_PORT = 18789;
+const PAGE_PORT = 18790;
+const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
+const INTERVAL = 20;
+
+let fixture;
+let server;
+let browser;
+
+before(async () => {
+  await requirePackage();
+  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
+    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
+    stdio: 'ignore',
+  });
+  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  server = await startServer({ host: HOST, port: PAGE_PORT, staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  fixture?.kill();
+});
+
+const key = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+const stats = (k) => fetch(`${FIXTURE}/stats?key=${k}`).then((r) => r.json());
+const feed = (k) => `${FIXTURE}/sse/feed?key=${k}&interval=${INTERVAL}`;
+
+/** A tab of `context` on the harness page, its errors collected. */
+async function openTab(context) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  await page.goto(`http://${HOST}:${PAGE_PORT}/harness/harness.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+  return { page, errors };
+}
+
+/**
+ * Opens the tab's shared source: `got` collects the data (= the id) of each
+ * message, `log` each open and error with the readyState at the time.
+ */
+function openSource({ page }, url, init = {}) {
+  return page.evaluate(({ url, init }) => {
+    const es = new t.api.EventSource(url, { shared: true, lastEventIdParam: 'lastEventId', ...init });
+    window.es = es;
+    window.got = [];
+    window.log = [];
+    es.onmessage = (event) => {
+      window.got.push(Number(event.data));
+      if (event.lastEventId !== event.data) window.log.push(['bad id', event.lastEventId, event.data]);
+    };
+    es.addEventListener('open', () => window.log.push(['open', es.readyState]));
+    es.addEventListener('error', (event) => window.log.push(['error', es.readyState, event.willRetry]));
+    return es.shared;
+  }, { url, init });
+}
+
+const read = ({ page }) => page.evaluate(() => ({ got: window.got, log: window.log, shared: es.shared, readyState: es.readyState }));
+
+/** The ids a tab received: each one more than the last (none lost, none twice). */
+function assertConsecutive(got, what) {
+  assert.ok(got.length > 0, `${what}: no events`);
+  for (let i = 1; i < got.length; i += 1) {
+    if (got[i] !== got[i - 1] + 1) {
+      assert.fail(`${what}: id ${got[i]} after ${got[i - 1]} (index ${i} of ${got.length}: ${got.slice(Math.max(0, i - 3), i + 3)})`);
+    }
+  }
+}
+
+async function closeAll(tabs) {
+  await Promise.all(tabs.map(({ page }) => page.evaluate(() => es.close()).catch(() => {})));
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+test('10 tabs on one shared source: the server sees 1 connection, every tab every event', async () => {
+  const context = await browser.newContext();
+  try {
+    const k = key('ten');
+    const tabs = [];
+    for (let i = 0; i < 10; i += 1) tabs.push(await openTab(context));
+    for (const tab of tabs) await openSource(tab, feed(k));
+    await eventually('every tab to have 50 events', async () => {
+      const all = await Promise.all(tabs.map(read));
+      return all.every(({ got }) => got.length >= 50);
+    }, 20_000);
+    const s = await stats(k);
+    console.log(`10 tabs: server connections ${s.connections}, open ${s.open}, most open at once ${s.maxOpen}, sent ${s.sent}`);
+    assert.equal(s.connections, 1);
+    assert.equal(s.open, 1);
+    assert.equal(s.maxOpen, 1);
+    const all = await Promise.all(tabs.map(read));
+    assert.deepEqual(all.map(({ shared }) => shared), ['leader', ...Array(9).fill('follower')]);
+    assert.equal(all[0].got[0], 1, 'the leader starts at the first event');
+    all.forEach(({ got, log }, i) => {
+      assertConsecutive(got, `tab ${i}`);
+      assert.deepEqual(log, [['open', 1]], `tab ${i}: one open, no error`);
+    });
+    // Every tab has every event from the one that joined last on.
+    const from = Math.max(...all.map(({ got }) => got[0]));
+    const to = Math.min(...all.map(({ got }) => got.at(-1)));
+    assert.ok(to - from >= 40, `a common range of ${to - from} events`);
+
+    // close() in followers stops them only; in the last tab it ends the connection.
+    await closeAll(tabs.slice(1));
+    const before = (await read(tabs[0])).got.length;
+    await eventually('the leader to go on', async () => (await read(tabs[0])).got.length >= before + 10);
+    assert.equal((await stats(k)).open, 1);
+    await closeAll(tabs.slice(0, 1));
+    await eventually('the server to see the connection closed', async () => (await stats(k)).open === 0);
+    // No lock held or waited for, no timer: the origin's lock manager is empty.
+    const locks = await tabs[0].page.evaluate(() => navigator.locks.query());
+    assert.deepEqual({ held: locks.held.length, pending: locks.pending.length }, { held: 0, pending: 0 });
+    assert.equal((await stats(k)).connections, 1);
+    for (const [i, { errors }] of tabs.entries()) assert.deepEqual(errors, [], `tab ${i}`);
+  } finally {
+    await context.close();
+  }
+});
+
+/**
+ * 20 candidate tabs and 2 observer tabs; the candidates queued first for the
+ * lock, so they lead in turn and each is killed by `kill` while the feed runs.
+ * The observers live through all 20 hand-overs.
+ */
+async function handOvers(kill, { transport = 'native' } = {}) {
+  const context = await browser.newContext();
+  try {
+    const k = key(`handover-${transport}`);
+    const url = feed(k);
+    const init = transport === 'fetch' ? { transport: 'fetch' } : {};
+    const candidates = [];
+    const observers = [];
+    for (let i = 0; i < 20; i += 1) candidates.push(await openTab(context));
+    for (let i = 0; i < 2; i += 1) observers.push(await openTab(context));
+    for (const tab of [...candidates, ...observers]) await openSource(tab, url, init);
+    const progress = async (past) => {
+      await eventually(`the observers past id ${past}`, async () => {
+        const all = await Promise.all(observers.map(read));
+        return all.every(({ got }) => got.length > 0 && got.at(-1) > past);
+      }, 10_000);
+    };
+    await progress(10);
+    const times = [];
+    for (let i = 0; i < 20; i += 1) {
+      const leader = candidates[i];
+      assert.equal((await read(leader)).shared, 'leader', `candidate ${i} leads`);
+      const started = Date.now();
+      await kill(leader.page);
+      const s = await eventually(`connection ${i + 2}`, async () => {
+        const now = await stats(k);
+        return now.connections >= i + 2 && now;
+      }, 5000);
+      times.push(s.times[i + 1] - started);
+      await progress(Number(s.lastEventIds[i + 1]) + 5);
+    }
+    const final = await stats(k);
+    // Let the last events reach the observers, then compare.
+    await progress(Number(final.lastEventIds.at(-1)) + 20);
+    const seen = await Promise.all(observers.map(read));
+    const sorted = [...times].sort((a, b) => a - b);
+    console.log(`${transport}, ${kill.label}: 20 hand-overs, server connections ${final.connections}, `
+      + `hand-over median ${median(times)} ms, max ${sorted.at(-1)} ms (all: ${times.join(' ')}); `
+      + `Last-Event-IDs ${final.lastEventIds.slice(1).join(' ')}; observers got ids ${seen.map(({ got }) => `${got[0]}..${got.at(-1)} (${got.length})`).join(', ')}`);
+    assert.equal(final.connections, 21);
+    assert.equal(final.lastEventIds[0], null);
+    for (let i = 1; i < 21; i += 1) assert.match(`${final.lastEventIds[i]}`, /^\d+$/, `connection ${i + 1} resumes`);
+    assert.ok(sorted.at(-1) < 2000, `every hand-over under 2 s (${sorted.at(-1)} ms)`);
+    seen.forEach(({ got, log, shared }, i) => {
+      assertConsecutive(got, `observer ${i}`);
+      assert.ok(got[0] <= 12, `observer ${i} from the start`);
+      // Each hand-over is a reconnection: an error while CONNECTING that retries, then an open.
+      const errors = log.filter(([kind]) => kind === 'error');
+      assert.ok(errors.every(([, state, willRetry]) => state === 0 && willRetry === true), JSON.stringify(log));
+      assert.equal(errors.length, 20, `observer ${i}: one reconnect per hand-over`);
+      assert.equal(log.filter(([kind]) => kind === 'open').length, 21);
+      assert.equal(log.filter(([kind]) => kind === 'bad id').length, 0);
+      assert.equal(shared, i === 0 ? 'leader' : 'follower');
+    });
+    await closeAll(observers);
+    await eventually('the last connection closed', async () => (await stats(k)).open === 0);
+    for (const [i, { errors }] of observers.entries()) assert.deepEqual(errors, [], `observer ${i}`);
+    return times;
+  } finally {
+    await context.close();
+  }
+}
+
+const closeTab = Object.assign((page) => page.close({ runBeforeUnload: true }).then(() => page.isClosed() || new Promise((resolve) => page.once('close', resolve))), { label: 'tab closed (unload handlers run)' });
+const closeNoUnload = Object.assign((page) => page.close({ runBeforeUnload: false }), { label: 'page.close({ runBeforeUnload: false })' });
+const crash = Object.assign(async (page) => {
+  const cdp = await page.context().newCDPSession(page);
+  // The renderer dies at once: no unload, no close() (the call never answers).
+  cdp.send('Page.crash').catch(() => {});
+  await new Promise((resolve) => page.once('crash', resolve));
+  await page.close().catch(() => {});
+}, { label: 'renderer crashed (CDP Page.crash)' });
+
+test('closing the leader tab: 20 hand-overs, each tab gets every event once, in order', async () => {
+  await handOvers(closeTab);
+});
+
+test('closing the leader without unload handlers: the same', async () => {
+  await handOvers(closeNoUnload);
+});
+
+test('crashing the leader: the same', async () => {
+  await handOvers(crash);
+});
+
+test('a different header is a different key: separate connections', async () => {
+  const context = await browser.newContext();
+  try {
+    const k = key('keys');
+    const tabs = [];
+    for (let i = 0; i < 4; i += 1) tabs.push(await openTab(context));
+    for (const [i, tab] of tabs.entries()) {
+      await openSource(tab, feed(k), { transport: 'fetch', headers: { 'X-Tenant': i % 2 ? 'b' : 'a' } });
+    }
+    // And another URL on the native transport.
+    const other = key('keys-other');
+    const extra = [await openTab(context), await openTab(context)];
+    for (const tab of extra) await openSource(tab, feed(other));
+    await eventually('every tab to have 10 events', async () => {
+      const all = await Promise.all([...tabs, ...extra].map(read));
+      return all.every(({ got }) => got.length >= 10);
+    }, 10_000);
+    const [s, t] = [await stats(k), await stats(other)];
+    console.log(`two header values: server connections ${s.connections}, open ${s.open}; another URL: ${t.connections}`);
+    assert.equal(s.connections, 2);
+    assert.equal(s.open, 2);
+    assert.equal(t.connections, 1);
+    const all = await Promise.all([...tabs, ...extra].map(read));
+    assert.deepEqual(all.map(({ shared }) => shared), ['leader', 'leader', 'follower', 'follower', 'leader', 'follower']);
+    all.forEach(({ got }, i) => assertConsecutive(got, `tab ${i}`));
+    await closeAll([...tabs, ...extra]);
+    await eventually('all closed', async () => (await stats(k)).open === 0 && (await stats(other)).open === 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('without Web Locks each tab connects on its own and says it is unshared', async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'locks', { value: undefined, configurable: true });
+  });
+  try {
+    const k = key('nolocks');
+    const tabs = [];
+    for (let i = 0; i < 3; i += 1) tabs.push(await openTab(context));
+    const roles = [];
+    for (const tab of tabs) roles.push(await openSource(tab, feed(k)));
+    assert.deepEqual(roles, ['unshared', 'unshared', 'unshared']);
+    await eventually('every tab to have 10 events', async () => {
+      const all = await Promise.all(tabs.map(read));
+      return all.every(({ got }) => got.length >= 10);
+    }, 10_000);
+    const s = await stats(k);
+    console.log(`no Web Locks, 3 tabs: server connections ${s.connections}, open ${s.open}`);
+    assert.equal(s.connections, 3);
+    assert.equal(s.open, 3);
+    await closeAll(tabs);
+  } finally {
+    await context.close();
+  }
+});
