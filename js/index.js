@@ -36,6 +36,15 @@ const internal = Symbol('web-sse internal');
 const fromStream = Symbol('web-sse fromReadableStream');
 /** Before the server sends `retry:`, as in Chromium. */
 const DEFAULT_RECONNECTION_TIME = 3000;
+/** The reconnect policy's defaults (ms), LaunchDarkly's: see `reconnectPolicy()`. */
+const DEFAULT_POLICY = { base: 1000, cap: 30000, maxAttempts: Infinity, resetAfter: 60000 };
+/**
+ * The fetch transport's idle timeout: three missed keep-alives of a server
+ * that sends a comment every 15 s, and still one missed of one every 30 s.
+ */
+const DEFAULT_FETCH_IDLE_TIMEOUT = 45000;
+/** How many events an iterator holds for a consumer that lags. */
+const DEFAULT_CAPACITY = 16384;
 // Set in EventSource's static block: iterators register there so that
 // `close()` ends them.
 let track;
@@ -59,6 +68,11 @@ export class EventSource extends EventTarget {
   #connection;
   /** The same connection when the wasm parser reads it (fetch, a stream); null on native. */
   #parsed = null;
+  /**
+   * The same connection when it keeps the reconnect state (attempt, delay,
+   * last error): fetch, streams, and native with a policy; null on plain native.
+   */
+  #observed = null;
   /** Event types forwarded from the browser's object so far. */
   #forwarded = new Set();
   /** `on*` handlers: type -> { value, listener }. */
@@ -82,6 +96,7 @@ export class EventSource extends EventTarget {
       super();
       this.#parsed = new StreamConnection(init, (event) => dispatch.call(this, event));
       this.#connection = this.#parsed;
+      this.#observed = this.#parsed;
       return;
     }
     // One connection for every tab of the origin (js/shared.js); where Web
@@ -90,6 +105,7 @@ export class EventSource extends EventTarget {
       super();
       this.#parsed = new SharedConnection(url, init, EventSource, (event) => dispatch.call(this, event));
       this.#connection = this.#parsed;
+      this.#observed = this.#parsed;
       return;
     }
     if (isObject(init) && init.transport === 'fetch') {
@@ -97,10 +113,20 @@ export class EventSource extends EventTarget {
       super();
       this.#parsed = new FetchConnection(request, (event) => dispatch.call(this, event));
       this.#connection = this.#parsed;
+      this.#observed = this.#parsed;
       return;
     }
     if (!isSupported()) {
       throw new Error('EventSource is not available in this environment: check isSupported() first');
+    }
+    // Only the options of a policy make a NativeConnection: without them the
+    // browser's object is used as it is, so the defaults stay exactly native.
+    const options = isObject(init) ? nativeOptions(url, init) : null;
+    if (options) {
+      super();
+      this.#observed = new NativeConnection(options, init, (event) => dispatch.call(this, event));
+      this.#connection = this.#observed;
+      return;
     }
     // eslint-disable-next-line prefer-rest-params
     const native = Reflect.construct(Native, arguments);
@@ -135,7 +161,30 @@ export class EventSource extends EventTarget {
    * that have listeners: the browser does not expose it.
    */
   get lastEventId() {
-    return this.#parsed ? this.#parsed.lastEventId : this.#lastEventId;
+    return this.#observed ? this.#observed.lastEventId : this.#lastEventId;
+  }
+
+  /**
+   * Consecutive connection attempts that have not led to a stable
+   * connection; 0 again once one stayed open for the policy's `resetAfter`.
+   */
+  get attempt() {
+    return this.#observed ? this.#observed.attempt : 0;
+  }
+
+  /** Milliseconds of the current wait before the next attempt, or null. */
+  get retryDelay() {
+    return this.#observed ? this.#observed.retryDelay : null;
+  }
+
+  /** When the next attempt starts (ms since the epoch, as `Date.now()`), or null. */
+  get nextAttemptAt() {
+    return this.#observed ? this.#observed.nextAttemptAt : null;
+  }
+
+  /** The last failure, as an Error with its facts (`kind`, `status`, ...), or null. */
+  get lastError() {
+    return this.#observed ? this.#observed.lastError : null;
   }
 
   /**
@@ -219,18 +268,20 @@ export class EventSource extends EventTarget {
   /**
    * The events of `types` (one type or an array; default `'message'`) as an
    * async iterator, in arrival order. Ends on `close()`, throws when the
-   * browser gives up, and unsubscribes when the loop is left.
+   * browser gives up, and unsubscribes when the loop is left. It holds at
+   * most `capacity` events (default 16384): past that the oldest are
+   * dropped, and the iterator's `lagged` counts them.
    */
-  events(types) {
-    return new EventIterator(internal, this, eventTypes(types), false);
+  events(types, options) {
+    return new EventIterator(internal, this, eventTypes(types), false, capacity(options));
   }
 
   /**
    * Like `events()`, with each event's `data` parsed as JSON. An event whose
    * data is not JSON is skipped and reported as a `jsonerror` event.
    */
-  jsonEvents(types) {
-    return new EventIterator(internal, this, eventTypes(types), true);
+  jsonEvents(types, options) {
+    return new EventIterator(internal, this, eventTypes(types), true, capacity(options));
   }
 
   /**
@@ -326,7 +377,7 @@ export class EventSource extends EventTarget {
     }
     this.#connection.addEventListener(type, (event) => {
       if (event instanceof MessageEvent) this.#lastEventId = event.lastEventId;
-      dispatch.call(this, copyEvent(event));
+      dispatch.call(this, copyEvent(event, this.readyState));
     });
   }
 }
@@ -365,13 +416,7 @@ function baseUrl() {
  * anything `new Headers()` accepts.
  */
 function fetchRequest(url, init) {
-  const text = `${url}`;
-  let resolved;
-  try {
-    resolved = new URL(text, baseUrl()).href;
-  } catch {
-    throw new DOMException(`Failed to construct 'EventSource': The URL '${text}' is invalid.`, 'SyntaxError');
-  }
+  const resolved = resolveUrl(url);
   const headers = [];
   for (const [name, value] of new Headers(init.headers ?? undefined)) headers.push(name, value);
   const body = init.body ?? undefined;
@@ -384,8 +429,86 @@ function fetchRequest(url, init) {
     method: init.method === undefined ? 'GET' : `${init.method}`,
     headers,
     body,
-    retryOn: Array.from(init.retryOn ?? [], (status) => Number(status) & 0xffff),
+    // Undefined lets the wasm side apply its default, 502, 503 and 504.
+    retryOn: init.retryOn == null ? undefined : Array.from(init.retryOn, (status) => Number(status) & 0xffff),
+    policy: reconnectPolicy(init.reconnect === undefined ? true : init.reconnect),
+    idleTimeout: milliseconds(init.idleTimeout ?? DEFAULT_FETCH_IDLE_TIMEOUT, 'idleTimeout'),
+    lastEventId: init.lastEventId == null ? '' : `${init.lastEventId}`,
   };
+}
+
+/** `url` converted and resolved against the page, as the DOM does. */
+function resolveUrl(url) {
+  const text = `${url}`;
+  try {
+    return new URL(text, baseUrl()).href;
+  } catch {
+    throw new DOMException(`Failed to construct 'EventSource': The URL '${text}' is invalid.`, 'SyntaxError');
+  }
+}
+
+/** A non-negative, finite number of milliseconds from an option. */
+function milliseconds(value, name) {
+  const ms = Number(value);
+  if (!(ms >= 0 && ms < Infinity)) {
+    throw new RangeError(`EventSource: '${name}' must be a number of milliseconds, 0 or more`);
+  }
+  return ms;
+}
+
+/**
+ * The `reconnect` option as the policy's numbers (ms), or null for the
+ * spec's fixed reconnection time: `true` takes the defaults, an object
+ * overrides some of them.
+ */
+function reconnectPolicy(value) {
+  if (value === undefined || value === null || value === false) return null;
+  if (value === true) return { ...DEFAULT_POLICY };
+  if (!isObject(value)) {
+    throw new TypeError("EventSource: 'reconnect' must be a boolean or { base, cap, maxAttempts, resetAfter }");
+  }
+  const policy = {};
+  for (const name of ['base', 'cap', 'resetAfter']) {
+    policy[name] = milliseconds(value[name] ?? DEFAULT_POLICY[name], `reconnect.${name}`);
+  }
+  const maxAttempts = Number(value.maxAttempts ?? Infinity);
+  if (!(maxAttempts >= 0)) throw new RangeError("EventSource: 'reconnect.maxAttempts' must be 0 or more");
+  policy.maxAttempts = Math.floor(maxAttempts);
+  return policy;
+}
+
+/**
+ * The native transport's policy options, or null when none is set (the
+ * browser's object is then used as it is). `url` is resolved here because
+ * each reopened source may carry the last event ID in its query.
+ */
+function nativeOptions(url, init) {
+  const { reconnect, idleTimeout, lastEventIdParam, lastEventId } = init;
+  const policy = reconnectPolicy(reconnect);
+  const idle = milliseconds(idleTimeout ?? 0, 'idleTimeout');
+  if (!policy && idle === 0 && lastEventIdParam == null) return null;
+  return {
+    url: resolveUrl(url),
+    policy,
+    idleTimeout: idle,
+    param: lastEventIdParam == null ? null : `${lastEventIdParam}`,
+    lastEventId: lastEventId == null ? '' : `${lastEventId}`,
+  };
+}
+
+/** `url` with `name=id` added to its query (before any fragment). */
+function withQueryParam(url, name, id) {
+  const hash = url.indexOf('#');
+  const [path, fragment] = hash < 0 ? [url, ''] : [url.slice(0, hash), url.slice(hash)];
+  const separator = path.includes('?') ? '&' : '?';
+  return `${path}${separator}${encodeURIComponent(name)}=${encodeURIComponent(id)}${fragment}`;
+}
+
+/** The `capacity` option of `events()` and `jsonEvents()`. */
+function capacity(options) {
+  const value = Number(options?.capacity ?? DEFAULT_CAPACITY);
+  if (!(value >= 1)) throw new RangeError('events(): capacity must be 1 or more (Infinity for no bound)');
+  return Math.floor(value);
 }
 
 /** The `error` event, with what the transport knows of the failure. */
@@ -394,28 +517,54 @@ function errorEvent(details, willRetry) {
 }
 
 /**
- * A connection whose events the wasm parser reads: over fetch(), or from a
- * stream the page owns. It dispatches each chunk's batch (see
- * src/js/mod.rs: `type\rdata\rid\r` per event, then the source's last event
- * ID and reconnection time) on the page's object.
+ * A connection that the page's object owns in place of the browser's own:
+ * its state, the reconnect state the page reads (`attempt`, `retryDelay`,
+ * `nextAttemptAt`, `lastError`), and the `statechange` event.
  */
-class ParsedConnection {
+class Connection {
   readyState = 0;
   url;
   withCredentials;
   lastEventId = '';
-  /** Milliseconds; the server's `retry:` sets it. */
-  reconnectionTime = DEFAULT_RECONNECTION_TIME;
-  /** Event types with listeners: events of other types are not built. */
-  wanted = new Set(['open', 'error']);
-  origin = '';
+  attempt = 0;
+  retryDelay = null;
+  nextAttemptAt = null;
+  lastError = null;
   dispatch;
+  /** The state the last `statechange` reported. */
+  #reported = [0, 0, null, null, null];
 
   constructor(url, withCredentials, dispatchEvent) {
     this.url = url;
     this.withCredentials = withCredentials;
     this.dispatch = dispatchEvent;
   }
+
+  /**
+   * Dispatches `statechange` when the state differs from what the last one
+   * reported: transports may report the same state twice (fetch sends its
+   * state as a connection opens, and the open).
+   */
+  notify() {
+    const state = [this.readyState, this.attempt, this.retryDelay, this.nextAttemptAt, this.lastError];
+    if (state.every((value, i) => value === this.#reported[i])) return;
+    this.#reported = state;
+    this.dispatch(new Event('statechange'));
+  }
+}
+
+/**
+ * A connection whose events the wasm parser reads: over fetch(), or from a
+ * stream the page owns. It dispatches each chunk's batch (see
+ * src/js/mod.rs: `type\rdata\rid\r` per event, then the source's last event
+ * ID and reconnection time) on the page's object.
+ */
+class ParsedConnection extends Connection {
+  /** Milliseconds; the server's `retry:` sets it. */
+  reconnectionTime = DEFAULT_RECONNECTION_TIME;
+  /** Event types with listeners: events of other types are not built. */
+  wanted = new Set(['open', 'error']);
+  origin = '';
 
   close() {
     this.readyState = 2;
@@ -464,11 +613,16 @@ class FetchConnection extends ParsedConnection {
 
   constructor(request, dispatchEvent) {
     super(request.url, request.withCredentials, dispatchEvent);
+    this.lastEventId = request.lastEventId;
     init().then(() => {
       if (this.readyState === 2) return;
-      const { url, withCredentials, method, headers, body, retryOn } = request;
+      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId } = request;
+      const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
       try {
-        this.#transport = new FetchTransport(url, withCredentials, method, headers.join('\r'), body, new Uint16Array(retryOn),
+        this.#transport = new FetchTransport(url, withCredentials, method, headers.join('\r'), body,
+          retryOn && new Uint16Array(retryOn),
+          policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
+          idleTimeout, lastEventId,
           (kind, payload) => this.#receive(kind, payload));
       } catch (error) {
         this.fail({ kind: 'request', message: error.message });
@@ -489,18 +643,31 @@ class FetchConnection extends ParsedConnection {
         this.dispatchBatch(payload);
         return;
       case 1:
+        this.retryDelay = null;
+        this.nextAttemptAt = null;
         this.open(payload);
-        return;
+        break;
       case 2:
         this.readyState = 0;
+        if (payload.attempt !== undefined) this.attempt = payload.attempt;
+        this.lastError = failure(this.url, payload, false);
         this.dispatch(errorEvent(payload, true));
-        return;
+        break;
       case 3:
+        this.lastError = failure(this.url, payload, true);
         this.fail(payload);
+        this.notify();
+        return;
+      case 4:
+        this.warnOversized(payload.limit);
         return;
       default:
-        this.warnOversized(payload.limit);
+        this.attempt = payload.attempt;
+        this.retryDelay = payload.delay ?? null;
+        this.nextAttemptAt = payload.nextAttemptAt ?? null;
     }
+    // Not after close(): nothing is dispatched once the page closed the source.
+    if (this.readyState !== 2) this.notify();
   }
 }
 
@@ -553,10 +720,238 @@ class StreamConnection extends ParsedConnection {
   }
 }
 
-/** A copy of the browser's event that can be dispatched on the page's object. */
-function copyEvent(event) {
+/**
+ * The native transport with a reconnect policy or an idle timeout: the
+ * browser's object does the connecting, and this class takes over where the
+ * browser would give up (an error that leaves it CLOSED) or wait forever (a
+ * silent connection): it closes that object, waits the policy's delay on a
+ * timer it owns, and opens a new one with the same listeners. A new native
+ * object cannot send `Last-Event-ID`, so the last event ID goes in the query
+ * parameter the page names. No wasm here.
+ */
+class NativeConnection extends Connection {
+  /** The policy's numbers (ms); null for the spec's fixed reconnection time. */
+  #policy;
+  #idleTimeout;
+  /** The query parameter that carries the last event ID, or null. */
+  #param;
+  /** The browser's object of the current attempt. */
+  #native = null;
+  /** Forwarded types: type -> the listener that each new native object gets. */
+  #listeners = new Map();
+  /** The wait before the next attempt. */
+  #timer = null;
+  /** Whether the `online` listener is on: during a wait. */
+  #waiting = false;
+  #idleTimer = null;
+  /** When the last event was seen (performance.now()). */
+  #lastSeen = 0;
+  /** When the current connection opened (Date.now()), or null. */
+  #openedAt = null;
+
+  constructor(options, init, dispatchEvent) {
+    super(options.url, false, dispatchEvent);
+    this.#policy = options.policy;
+    this.#idleTimeout = options.idleTimeout;
+    this.#param = options.param;
+    this.lastEventId = options.lastEventId;
+    // The page's init dictionary reaches the browser's constructor, which
+    // converts it (and throws) as it does natively; later attempts reuse the result.
+    this.#connect(init);
+    this.withCredentials = this.#native.withCredentials;
+  }
+
+  /** Registers a forwarded type; `open`, `error` and `statechange` are this class's own. */
+  addEventListener(type, listener) {
+    if (type === 'open' || type === 'error' || type === 'statechange') return;
+    const forward = (event) => {
+      if (event.target !== this.#native) return;
+      if (event instanceof MessageEvent) this.lastEventId = event.lastEventId;
+      this.#seen();
+      listener(event);
+    };
+    this.#listeners.set(type, forward);
+    this.#native.addEventListener(type, forward);
+  }
+
+  close() {
+    this.readyState = 2;
+    this.#stopWaiting();
+    this.#stopIdleTimer();
+    this.#native.close();
+  }
+
+  #connect(init) {
+    const url = this.#param && this.lastEventId ? withQueryParam(this.url, this.#param, this.lastEventId) : this.url;
+    const native = Reflect.construct(Native, [url, init ?? { withCredentials: this.withCredentials }]);
+    this.#native = native;
+    native.addEventListener('open', this.#onOpen);
+    native.addEventListener('error', this.#onError);
+    for (const [type, forward] of this.#listeners) native.addEventListener(type, forward);
+  }
+
+  #onOpen = (event) => {
+    if (event.target !== this.#native || this.readyState === 2) return;
+    this.readyState = 1;
+    this.#openedAt = Date.now();
+    this.#seen();
+    this.dispatch(new Event('open'));
+    if (this.readyState !== 2) this.notify();
+  };
+
+  #onError = (event) => {
+    const native = this.#native;
+    if (event.target !== native || this.readyState === 2) return;
+    if (event instanceof MessageEvent) {
+      // A server event named "error": forwarded as such.
+      this.lastEventId = event.lastEventId;
+      this.#seen();
+      this.dispatch(copyEvent(event, this.readyState));
+      return;
+    }
+    this.#dropped();
+    if (native.readyState === 0 && !(this.#policy && offline())) {
+      // A drop the browser retries itself, at its fixed delay and with the
+      // Last-Event-ID header; the policy takes over only where it would give up.
+      this.readyState = 0;
+      this.dispatch(errorEvent({}, true));
+      if (this.readyState !== 2) this.notify();
+      return;
+    }
+    native.close();
+    if (this.#policy) {
+      this.#retry({});
+    } else {
+      // The spec's behaviour: the browser gave up, and so does the source.
+      this.#giveUp({});
+    }
+  };
+
+  /** Bookkeeping for a connection that failed or dropped. */
+  #dropped() {
+    this.#stopIdleTimer();
+    if (this.#openedAt !== null && this.#policy && Date.now() - this.#openedAt >= this.#policy.resetAfter) {
+      this.attempt = 0;
+    }
+    this.#openedAt = null;
+  }
+
+  /** Waits the policy's delay, then opens a new native object; or gives up. */
+  #retry(details) {
+    const policy = this.#policy;
+    let delay = DEFAULT_RECONNECTION_TIME;
+    if (policy) {
+      if (this.attempt >= policy.maxAttempts) {
+        this.#giveUp({ ...details, message: `gave up after ${this.attempt} reconnection attempts` });
+        return;
+      }
+      delay = Math.random() * Math.min(policy.cap, policy.base * 2 ** this.attempt);
+    }
+    this.attempt += 1;
+    this.readyState = 0;
+    this.lastError = failure(this.url, details, false);
+    // The timer first: an error listener that calls close() clears it.
+    this.#wait(delay);
+    this.dispatch(errorEvent({ ...details, attempt: this.attempt }, true));
+    if (this.readyState !== 2) this.notify();
+  }
+
+  #giveUp(details) {
+    this.close();
+    this.lastError = failure(this.url, details, true);
+    this.dispatch(errorEvent(details, false));
+    this.notify();
+  }
+
+  // While the browser says it is offline there is no timer: the `online`
+  // event starts the next attempt, so a source never spins without a network.
+  #wait(delay) {
+    if (offline()) {
+      this.retryDelay = null;
+      this.nextAttemptAt = null;
+    } else {
+      this.retryDelay = delay;
+      this.nextAttemptAt = Date.now() + delay;
+      this.#timer = setTimeout(this.#attemptNow, delay);
+    }
+    if (!this.#waiting) {
+      this.#waiting = true;
+      globalThis.addEventListener?.('online', this.#onOnline);
+    }
+  }
+
+  #attemptNow = () => {
+    this.#timer = null;
+    if (offline()) {
+      // Went offline during the wait: the `online` event goes on from here.
+      this.retryDelay = null;
+      this.nextAttemptAt = null;
+      this.notify();
+      return;
+    }
+    this.#stopWaiting();
+    this.retryDelay = null;
+    this.nextAttemptAt = null;
+    this.#connect();
+    this.notify();
+  };
+
+  // Back online during a wait: the network is what failed, so try at once.
+  #onOnline = () => {
+    clearTimeout(this.#timer);
+    this.#attemptNow();
+  };
+
+  #stopWaiting() {
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#waiting) {
+      this.#waiting = false;
+      globalThis.removeEventListener?.('online', this.#onOnline);
+    }
+  }
+
+  // One timer per idle period, not one per event: each expiry checks how
+  // long ago the last event came and sleeps the rest.
+  #seen() {
+    this.#lastSeen = performance.now();
+    if (this.#idleTimeout > 0 && this.#idleTimer === null && this.readyState === 1) {
+      this.#idleTimer = setTimeout(this.#checkIdle, this.#idleTimeout);
+    }
+  }
+
+  #checkIdle = () => {
+    this.#idleTimer = null;
+    if (this.readyState !== 1) return;
+    const quiet = performance.now() - this.#lastSeen;
+    if (quiet < this.#idleTimeout) {
+      this.#idleTimer = setTimeout(this.#checkIdle, this.#idleTimeout - quiet);
+      return;
+    }
+    // Half-open: the connection looks alive but nothing comes.
+    this.#dropped();
+    this.#native.close();
+    this.#retry({ kind: 'timeout', message: `no event for ${this.#idleTimeout} ms` });
+  };
+
+  #stopIdleTimer() {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+}
+
+/** Whether the browser says there is no network. */
+function offline() {
+  return globalThis.navigator?.onLine === false;
+}
+
+/**
+ * A copy of the browser's event that can be dispatched on the page's object,
+ * whose `readyState` says whether an error is retried.
+ */
+function copyEvent(event, readyState) {
   if (event.type === 'error' && !(event instanceof MessageEvent)) {
-    return errorEvent({}, event.target.readyState === 0);
+    return errorEvent({}, readyState === 0);
   }
   if (event instanceof MessageEvent) {
     return new MessageEvent(event.type, {
@@ -590,23 +985,29 @@ function parseJson(source, event) {
   }
 }
 
-/** Why a source gave up, as an Error carrying the error event's facts. */
-function failure(source, event) {
+/**
+ * Why a connection failed, as an Error carrying the error event's facts:
+ * what an iterator throws when the source gives up (`final`), and
+ * `lastError`.
+ */
+function failure(url, event, final = true) {
   let reason;
   if (event.kind === 'http') {
     reason = `the server answered HTTP ${event.status} ${event.statusText}`.trimEnd();
   } else if (event.kind === 'content-type') {
     reason = `the server answered with Content-Type ${event.contentType ?? '(none)'}, not text/event-stream`;
+  } else if (event.kind === 'timeout') {
+    reason = `nothing arrived for the idle timeout${event.message ? `: ${event.message}` : ''}`;
   } else if (event.message) {
     reason = event.message;
   } else {
     reason = 'a non-200 status, a wrong Content-Type, a CORS refusal or a network error';
   }
-  const error = new Error(
-    `the event source at ${source.url} failed and will not reconnect (${reason}); check the server's `
-    + 'response in the network panel, then open a new EventSource',
-  );
-  for (const key of ['status', 'statusText', 'contentType', 'body']) {
+  const error = new Error(final
+    ? `the event source at ${url} failed and will not reconnect (${reason}); check the server's `
+      + 'response in the network panel, then open a new EventSource'
+    : `the event source at ${url} failed (${reason}); it reconnects`);
+  for (const key of ['kind', 'status', 'statusText', 'contentType', 'body']) {
     if (event[key] !== undefined) error[key] = event[key];
   }
   return error;
@@ -633,14 +1034,18 @@ export class EventIterator {
   #waiting = [];
   /** The connection failure to throw once the queue is drained. */
   #failure = null;
+  /** The most events `#queue` holds. */
+  #capacity;
+  #lagged = 0;
   #ended = false;
   #onEvent;
   #onError;
   #end;
 
-  constructor(key, source, types, json) {
+  constructor(key, source, types, json, capacity) {
     if (key !== internal) throw new TypeError('EventIterator is made by EventSource.events() or jsonEvents()');
     this.#source = source;
+    this.#capacity = capacity;
     this.#types = types;
     this.#end = () => this.#finish(null);
     if (!track(source, this.#end)) {
@@ -659,7 +1064,7 @@ export class EventIterator {
     this.#onError = (event) => {
       if (source.readyState !== EventSource.CLOSED) return; // reconnecting
       // The end of a stream from fromReadableStream() is the end, no failure.
-      this.#finish(event.kind === 'end' ? null : failure(source, event));
+      this.#finish(event.kind === 'end' ? null : failure(source.url, event));
     };
     for (const type of types) source.addEventListener(type, this.#onEvent);
     source.addEventListener('error', this.#onError);
@@ -689,10 +1094,28 @@ export class EventIterator {
     return this;
   }
 
+  /**
+   * How many events were dropped so far, in total, because the loop lagged:
+   * with `capacity` events waiting, each new one pushes out the oldest, as
+   * Rust's stream does after its `Err(Lagged { skipped })`.
+   */
+  get lagged() {
+    return this.#lagged;
+  }
+
   #push(event) {
     const waiter = this.#waiting.shift();
-    if (waiter) waiter.resolve({ value: event, done: false });
-    else this.#queue.push(event);
+    if (waiter) {
+      waiter.resolve({ value: event, done: false });
+      return;
+    }
+    // Keep the newest: a consumer that lags is better served by what is
+    // current than by a backlog that grows without end.
+    if (this.#queue.length >= this.#capacity) {
+      this.#queue.shift();
+      this.#lagged += 1;
+    }
+    this.#queue.push(event);
   }
 
   // Unsubscribes and settles the waiting calls. Buffered events stay for
