@@ -119,6 +119,50 @@ pub enum Error {
         message: String,
     },
 
+    /// No byte (not even a comment) arrived for the idle timeout: the
+    /// connection is taken for half-open, aborted and reopened with the last
+    /// event ID. Reported on the way to a reconnect; see
+    /// [`EventSourceOptions::idle_timeout`](crate::EventSourceOptions::idle_timeout).
+    #[error(
+        "nothing arrived from the event source at {url} for {} ms, so the connection was          taken for dead and reopened; if the server is just quiet, make it send a comment          (`:`) more often than that, or raise EventSourceOptions::idle_timeout",
+        .idle.as_millis()
+    )]
+    Timeout {
+        /// The source's URL.
+        url: String,
+        /// The idle timeout that expired.
+        idle: std::time::Duration,
+    },
+
+    /// The reconnect policy's attempt limit was reached without a stable
+    /// connection; the source is closed. The last failure is in
+    /// [`ConnectionState::last_error`](crate::ConnectionState::last_error).
+    #[error(
+        "the event source at {url} gave up after {attempts} reconnection attempts; check          the server, then open a new EventSource (or raise ReconnectPolicy::max_attempts)"
+    )]
+    AttemptsExhausted {
+        /// The source's URL.
+        url: String,
+        /// How many reconnections were tried.
+        attempts: u32,
+        /// The failure that used up the last attempt, when there was one (a
+        /// clean end of the response is none).
+        #[source]
+        last: Option<Box<Error>>,
+    },
+
+    /// A stream's consumer fell behind by more than the stream's capacity
+    /// ([`EventSourceOptions::stream_capacity`](crate::EventSourceOptions::stream_capacity)):
+    /// the `skipped` oldest events were dropped, and the stream goes on with
+    /// the newest. Only a stream item; it never ends a stream.
+    #[error(
+        "the stream fell behind and skipped its {skipped} oldest events; poll it more often,          or raise EventSourceOptions::stream_capacity"
+    )]
+    Lagged {
+        /// How many events were dropped.
+        skipped: u64,
+    },
+
     /// An event's data did not decode as the requested JSON type.
     ///
     /// Only a stream item or a call result: it never ends a stream.

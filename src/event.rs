@@ -177,6 +177,54 @@ impl ErrorEvent {
     }
 }
 
+/// Where a source stands: its ready state and how its reconnect policy is
+/// getting on. Read it with [`EventSource::state`](crate::EventSource::state),
+/// or follow it with [`EventSource::on_state_change`](crate::EventSource::on_state_change)
+/// to show "reconnecting in 4 s".
+///
+/// ```no_run
+/// use web_sse::{EventSource, ReadyState};
+///
+/// let source = EventSource::new("/events")?;
+/// let _listener = source.on_state_change(|state| {
+///     if let (ReadyState::Connecting, Some(delay)) = (state.ready_state, state.delay) {
+///         let label = format!("reconnecting in {} s", delay.as_secs());
+///         # drop(label);
+///     }
+/// });
+/// # Ok::<(), web_sse::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ConnectionState {
+    /// As [`EventSource::ready_state`](crate::EventSource::ready_state).
+    pub ready_state: ReadyState,
+    /// Reconnection attempts since the last stable connection (see
+    /// [`ReconnectPolicy::reset_after`](crate::ReconnectPolicy::reset_after)),
+    /// counting the one being waited for.
+    pub attempt: u32,
+    /// How long the source waits before its next attempt; `None` unless it
+    /// is waiting.
+    pub delay: Option<std::time::Duration>,
+    /// When the next attempt starts, in milliseconds since the Unix epoch (as
+    /// `Date.now()`); `None` unless the source is waiting.
+    pub next_attempt_at: Option<f64>,
+    /// The last failure the source reported, kept after it reconnects.
+    pub last_error: Option<crate::Error>,
+}
+
+impl Default for ConnectionState {
+    fn default() -> Self {
+        ConnectionState {
+            ready_state: ReadyState::Connecting,
+            attempt: 0,
+            delay: None,
+            next_attempt_at: None,
+            last_error: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

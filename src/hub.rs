@@ -9,7 +9,9 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 
-use crate::event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
+use std::time::Duration;
+
+use crate::event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState};
 use crate::queue::Queue;
 use crate::transport::Driver;
 use crate::Error;
@@ -24,6 +26,7 @@ enum Sink {
     Open(Callback<OpenEvent>),
     Error(Callback<ErrorEvent>),
     Message(String, Callback<MessageEvent>),
+    State(Callback<ConnectionState>),
     /// A stream of several types; it also ends on a fatal error.
     Stream(Rc<[String]>, Rc<Queue>),
 }
@@ -42,6 +45,11 @@ pub(crate) struct Hub {
     /// reference back to it.
     driver: OnceCell<Box<dyn Driver>>,
     state: Cell<ReadyState>,
+    /// The reconnect policy's progress; its `ready_state` is unused (`state`
+    /// is the one truth).
+    progress: RefCell<ConnectionState>,
+    /// How many events each new stream holds for a lagging consumer.
+    pub(crate) stream_capacity: usize,
     /// `None` marks a subscriber removed during a dispatch; the slots are
     /// compacted once no dispatch is running, so indices stay put meanwhile.
     subscribers: RefCell<Vec<Option<Subscriber>>>,
@@ -68,11 +76,19 @@ impl Hub {
             with_credentials,
             driver: OnceCell::new(),
             state: Cell::new(ReadyState::Connecting),
+            progress: RefCell::new(ConnectionState::default()),
+            stream_capacity: crate::options::STREAM_CAPACITY,
             subscribers: RefCell::new(Vec::new()),
             dispatching: Cell::new(0),
             holes: Cell::new(false),
             next_id: Cell::new(0),
         }
+    }
+
+    /// Streams of this hub hold at most `capacity` events.
+    pub(crate) fn with_stream_capacity(mut self, capacity: usize) -> Self {
+        self.stream_capacity = capacity;
+        self
     }
 
     pub(crate) fn set_driver(&self, driver: Box<dyn Driver>) {
@@ -86,6 +102,17 @@ impl Hub {
 
     pub(crate) fn ready_state(&self) -> ReadyState {
         self.state.get()
+    }
+
+    /// The ready state and the reconnect policy's progress.
+    pub(crate) fn connection_state(&self) -> ConnectionState {
+        let mut state = self.progress.borrow().clone();
+        state.ready_state = self.state.get();
+        state
+    }
+
+    pub(crate) fn on_state_change(&self, callback: impl FnMut(&ConnectionState) + 'static) -> u32 {
+        self.add(Sink::State(Rc::new(RefCell::new(callback))))
     }
 
     pub(crate) fn on_open(&self, callback: impl FnMut(&OpenEvent) + 'static) -> u32 {
@@ -162,6 +189,12 @@ impl Hub {
     /// The connection is open.
     pub(crate) fn opened(&self) {
         self.state.set(ReadyState::Open);
+        {
+            let mut progress = self.progress.borrow_mut();
+            progress.delay = None;
+            progress.next_attempt_at = None;
+        }
+        self.state_changed();
         self.dispatch(|sink| {
             if let Sink::Open(callback) = sink {
                 call(callback, &OpenEvent {});
@@ -184,12 +217,27 @@ impl Hub {
         });
     }
 
-    /// The connection dropped and the driver is reconnecting.
-    pub(crate) fn reconnecting(&self, error: Option<Error>) {
+    /// The connection dropped and the driver is reconnecting: attempt
+    /// `attempt` starts after `delay`, when the driver knows it (the
+    /// browser's own reconnects on the native transport keep it hidden).
+    pub(crate) fn reconnecting(&self, error: Option<Error>, schedule: Option<(u32, Duration)>) {
         if self.state.get() == ReadyState::Closed {
             return;
         }
         self.state.set(ReadyState::Connecting);
+        {
+            let mut progress = self.progress.borrow_mut();
+            if let Some((attempt, delay)) = schedule {
+                progress.attempt = attempt;
+                progress.delay = Some(delay);
+                progress.next_attempt_at =
+                    Some(crate::reconnect::now() + delay.as_secs_f64() * 1000.0);
+            }
+            if error.is_some() {
+                progress.last_error.clone_from(&error);
+            }
+        }
+        self.state_changed();
         let event = ErrorEvent::new(ReadyState::Connecting, error);
         self.dispatch(|sink| {
             if let Sink::Error(callback) = sink {
@@ -212,6 +260,15 @@ impl Hub {
             return;
         }
         self.state.set(ReadyState::Closed);
+        {
+            let mut progress = self.progress.borrow_mut();
+            progress.delay = None;
+            progress.next_attempt_at = None;
+            if error.is_some() {
+                progress.last_error.clone_from(&error);
+            }
+        }
+        self.state_changed();
         let event = ErrorEvent::new(ReadyState::Closed, error.clone());
         self.dispatch(|sink| match sink {
             Sink::Error(callback) => call(callback, &event),
@@ -243,15 +300,42 @@ impl Hub {
 
     /// Closes for good: the driver stops, streams end after what they hold.
     pub(crate) fn close(&self) {
-        self.state.set(ReadyState::Closed);
+        let was = self.state.replace(ReadyState::Closed);
         if let Some(driver) = self.driver() {
             driver.close();
+        }
+        if was != ReadyState::Closed {
+            {
+                let mut progress = self.progress.borrow_mut();
+                progress.delay = None;
+                progress.next_attempt_at = None;
+            }
+            self.state_changed();
         }
         for subscriber in self.subscribers.borrow().iter().flatten() {
             if let Sink::Stream(_, queue) = &subscriber.sink {
                 queue.close();
             }
         }
+    }
+
+    /// Tells state listeners where the source stands now.
+    fn state_changed(&self) {
+        if !self
+            .subscribers
+            .borrow()
+            .iter()
+            .flatten()
+            .any(|s| matches!(s.sink, Sink::State(_)))
+        {
+            return;
+        }
+        let state = self.connection_state();
+        self.dispatch(|sink| {
+            if let Sink::State(callback) = sink {
+                call(callback, &state);
+            }
+        });
     }
 
     /// Calls `deliver` for each subscriber present when the dispatch began
@@ -418,7 +502,7 @@ mod tests {
     #[test]
     fn closing_during_a_dispatch_stops_delivery_and_ends_streams() {
         let hub = hub();
-        let before = Rc::new(Queue::default());
+        let before = Rc::new(Queue::new(64));
         hub.add_stream(&["message"], before.clone());
         let weak = Rc::downgrade(&hub);
         hub.on_message("message", move |_| {
@@ -429,7 +513,7 @@ mod tests {
         let late = Rc::new(Cell::new(0));
         let l = late.clone();
         hub.on_message("message", move |_| l.set(l.get() + 1));
-        let after = Rc::new(Queue::default());
+        let after = Rc::new(Queue::new(64));
         hub.add_stream(&["message"], after.clone());
         hub.message(&event("message", "1"));
         hub.message(&event("message", "2"));
@@ -452,9 +536,9 @@ mod tests {
         let seen = Rc::new(RefCell::new(Vec::new()));
         let s = seen.clone();
         hub.on_error(move |e| s.borrow_mut().push(e.is_fatal()));
-        let receiver = Rc::new(Queue::default());
+        let receiver = Rc::new(Queue::new(64));
         hub.add_stream(&["message"], receiver.clone());
-        hub.reconnecting(None);
+        hub.reconnecting(None, None);
         hub.failed(Error::ConnectionFailed { url: "u".into() });
         hub.failed(Error::ConnectionFailed {
             url: "again".into(),
@@ -469,7 +553,7 @@ mod tests {
             Ok(Some(Err(Error::ConnectionFailed { .. })))
         ));
         assert_eq!(next(&receiver), Ok(None));
-        let late = Rc::new(Queue::default());
+        let late = Rc::new(Queue::new(64));
         assert_eq!(hub.add_stream(&["message"], late.clone()), None);
         assert!(
             next(&late) == Ok(None),

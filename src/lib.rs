@@ -53,6 +53,7 @@ mod js;
 mod listener;
 mod options;
 mod queue;
+mod reconnect;
 mod source;
 mod stream;
 mod transport;
@@ -61,9 +62,10 @@ mod transport;
 pub mod parse;
 
 pub use error::Error;
-pub use event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
+pub use event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState};
 pub use listener::Listener;
 pub use options::{EventSourceOptions, Transport};
+pub use reconnect::ReconnectPolicy;
 pub use source::{is_supported, EventSource};
 pub use stream::EventStream;
 #[cfg(feature = "json")]

@@ -1,5 +1,19 @@
-//! What a source is opened with: credentials, the transport and, on the fetch
-//! transport, the request.
+//! What a source is opened with: credentials, the transport, on the fetch
+//! transport the request, and how it stays connected.
+
+use std::time::Duration;
+
+use crate::ReconnectPolicy;
+
+/// The statuses the fetch transport retries unless told otherwise: what a
+/// proxy answers while the server behind it restarts.
+const RETRY_STATUSES: [u16; 3] = [502, 503, 504];
+/// The fetch transport's idle timeout: half again the 30 s that the slowest
+/// common keep-alive (a comment every 15–30 s) leaves between bytes.
+#[cfg(feature = "fetch")]
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
+/// Events a stream holds for a consumer that lags, before it skips the oldest.
+pub(crate) const STREAM_CAPACITY: usize = 16_384;
 
 /// How a source reaches the server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -28,7 +42,7 @@ pub enum Transport {
 /// let source = EventSource::with_options("https://api.example.com/events", &options)?;
 /// # Ok::<(), web_sse::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventSourceOptions {
     pub(crate) with_credentials: bool,
     pub(crate) transport: Transport,
@@ -36,11 +50,37 @@ pub struct EventSourceOptions {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<String>,
     pub(crate) retry_statuses: Vec<u16>,
+    /// `None`: the transport's default (the policy on fetch, none on native).
+    pub(crate) reconnect: Option<Option<ReconnectPolicy>>,
+    pub(crate) last_event_id_param: Option<String>,
+    pub(crate) last_event_id: Option<String>,
+    /// `None`: the transport's default.
+    pub(crate) idle_timeout: Option<Option<Duration>>,
+    pub(crate) stream_capacity: usize,
+}
+
+impl Default for EventSourceOptions {
+    fn default() -> Self {
+        EventSourceOptions {
+            with_credentials: false,
+            transport: Transport::Native,
+            method: None,
+            headers: Vec::new(),
+            body: None,
+            retry_statuses: RETRY_STATUSES.to_vec(),
+            reconnect: None,
+            last_event_id_param: None,
+            last_event_id: None,
+            idle_timeout: None,
+            stream_capacity: STREAM_CAPACITY,
+        }
+    }
 }
 
 impl EventSourceOptions {
     /// The defaults: the native transport, no credentials on cross-origin
-    /// requests.
+    /// requests, and each transport's own way of staying connected (see
+    /// [`reconnect`](Self::reconnect) and [`idle_timeout`](Self::idle_timeout)).
     pub fn new() -> Self {
         Self::default()
     }
@@ -96,12 +136,124 @@ impl EventSourceOptions {
         self
     }
 
-    /// On the fetch transport, reconnect after this HTTP status (a `503`
-    /// from a proxy during a deploy, say) instead of giving up, waiting the
-    /// reconnection time first. By default every non-200 status ends the
-    /// source, as the spec says.
+    /// On the fetch transport, also reconnect after this HTTP status instead
+    /// of giving up. By default 502, 503 and 504 are retried (what a proxy
+    /// answers while the server behind it restarts), and every other
+    /// non-200 status ends the source, as the spec says.
     pub fn retry_on_status(mut self, status: u16) -> Self {
         self.retry_statuses.push(status);
         self
+    }
+
+    /// On the fetch transport, exactly these statuses are retried, replacing
+    /// the default 502, 503 and 504; `&[]` retries none.
+    pub fn retry_statuses(mut self, statuses: &[u16]) -> Self {
+        self.retry_statuses = statuses.to_vec();
+        self
+    }
+
+    /// How the source waits between reconnection attempts.
+    ///
+    /// - On the fetch transport a [`ReconnectPolicy::new()`] is on by default:
+    ///   exponential backoff with full jitter, where the server's `retry:`
+    ///   sets the base. `None` waits the spec's fixed reconnection time
+    ///   (`retry:`, or 3 s) instead, with no limit.
+    /// - On the native transport it is off by default, and the browser
+    ///   reconnects at its fixed delay as long as it is willing to. With a
+    ///   policy, when the browser gives up (a non-200 status, a wrong
+    ///   `Content-Type`), the source waits the policy's delay and opens a new
+    ///   browser `EventSource`. The browser hides `retry:` from pages, so the
+    ///   policy's own base applies. Set
+    ///   [`last_event_id_param`](Self::last_event_id_param) so that the new
+    ///   one can resume.
+    ///
+    /// Either way the source stays `Connecting` while it waits, error
+    /// listeners hear each drop with [`ErrorEvent::is_reconnecting`](crate::ErrorEvent::is_reconnecting),
+    /// and [`EventSource::state`](crate::EventSource::state) tells the attempt and
+    /// the time of the next one. Once the policy's
+    /// [`max_attempts`](ReconnectPolicy::max_attempts) are used up, the source
+    /// fails with [`Error::AttemptsExhausted`](crate::Error::AttemptsExhausted).
+    /// While the browser reports itself offline no attempt is made, and
+    /// going back online reconnects at once.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use web_sse::{EventSource, EventSourceOptions, ReconnectPolicy};
+    ///
+    /// let policy = ReconnectPolicy::new().max_attempts(10);
+    /// let options = EventSourceOptions::new()
+    ///     .reconnect(Some(policy))
+    ///     .last_event_id_param("lastEventId");
+    /// let source = EventSource::with_options("/events", &options)?;
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    pub fn reconnect(mut self, policy: Option<ReconnectPolicy>) -> Self {
+        self.reconnect = Some(policy);
+        self
+    }
+
+    /// On the native transport, when the reconnect policy or the idle
+    /// timeout opens a new browser `EventSource`, pass the last event ID in
+    /// this query parameter (`?lastEventId=42`): a new browser object cannot
+    /// send the `Last-Event-ID` header, so the server must read the
+    /// parameter. The fetch transport always sends the header.
+    pub fn last_event_id_param(mut self, name: &str) -> Self {
+        self.last_event_id_param = Some(name.to_owned());
+        self
+    }
+
+    /// Resume from this event ID: the fetch transport sends it as
+    /// `Last-Event-ID` on its first request (a page that saved the ID before
+    /// a reload, say); the native transport adds it to the URL's query when
+    /// [`last_event_id_param`](Self::last_event_id_param) is set.
+    pub fn last_event_id(mut self, id: &str) -> Self {
+        self.last_event_id = Some(id.to_owned());
+        self
+    }
+
+    /// Treat the connection as half-open when nothing arrives for this long,
+    /// and reconnect with the last event ID.
+    ///
+    /// A connection whose far end vanished (a laptop lid, a NAT that forgot
+    /// it) can stay open for many minutes without an error. On the fetch
+    /// transport any byte counts, a comment too, and the default is 45 s,
+    /// which suits servers that send a comment every 15–30 s. On the native
+    /// transport it is off by default; the browser hides comments, so only
+    /// the events of types with listeners count, and the timeout closes the
+    /// browser's object and opens a new one (see
+    /// [`last_event_id_param`](Self::last_event_id_param)). `None` turns it off.
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// How many events a stream from [`EventSource::subscribe`](crate::EventSource::subscribe)
+    /// holds for a consumer that lags (16 384 unless set). Past that, the
+    /// stream drops its oldest events, yields one
+    /// [`Error::Lagged`](crate::Error::Lagged) with their count, and goes on
+    /// with the newest, as tokio's broadcast channel does. At least 1.
+    pub fn stream_capacity(mut self, capacity: usize) -> Self {
+        self.stream_capacity = capacity.max(1);
+        self
+    }
+
+    /// The policy in force for this transport.
+    pub(crate) fn policy(&self) -> Option<ReconnectPolicy> {
+        match (self.reconnect, self.transport) {
+            (Some(policy), _) => policy,
+            #[cfg(feature = "fetch")]
+            (None, Transport::Fetch) => Some(ReconnectPolicy::new()),
+            (None, _) => None,
+        }
+    }
+
+    /// The idle timeout in force for this transport.
+    pub(crate) fn idle(&self) -> Option<Duration> {
+        match (self.idle_timeout, self.transport) {
+            (Some(timeout), _) => timeout.filter(|t| !t.is_zero()),
+            #[cfg(feature = "fetch")]
+            (None, Transport::Fetch) => Some(IDLE_TIMEOUT),
+            (None, _) => None,
+        }
     }
 }

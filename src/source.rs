@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
-use crate::event::{ErrorEvent, MessageEvent, OpenEvent, ReadyState};
+use crate::event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState};
 use crate::hub::Hub;
 use crate::stream::EventStream;
 use crate::{Error, EventSourceOptions, Listener};
@@ -150,6 +150,35 @@ impl EventSource {
     /// The connection state now.
     pub fn ready_state(&self) -> ReadyState {
         self.hub.ready_state()
+    }
+
+    /// Where the source stands: the ready state, the reconnection attempt,
+    /// the delay and time of the next one, and the last error (see
+    /// [`EventSourceOptions::reconnect`]).
+    pub fn state(&self) -> ConnectionState {
+        self.hub.connection_state()
+    }
+
+    /// Calls `callback` with the new [`ConnectionState`] whenever it changes:
+    /// on open, on each drop (before error listeners hear it, so that they
+    /// can read [`EventSource::state`]), on a fatal error and on
+    /// [`close`](Self::close). Dropping the [`Listener`] removes it.
+    ///
+    /// ```no_run
+    /// # let source = web_sse::EventSource::new("/events")?;
+    /// let _listener = source.on_state_change(|state| {
+    ///     if let Some(at) = state.next_attempt_at {
+    ///         let seconds = ((at - js_sys::Date::now()) / 1000.0).ceil();
+    ///         # let _ = seconds;
+    ///     }
+    /// });
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    pub fn on_state_change<F>(&self, callback: F) -> Listener
+    where
+        F: FnMut(&ConnectionState) + 'static,
+    {
+        Listener::new(Rc::downgrade(&self.hub), self.hub.on_state_change(callback))
     }
 
     /// The URL, resolved against the page.
@@ -298,11 +327,12 @@ impl EventSource {
     }
 
     /// The underlying `web_sys::EventSource` on the native transport; `None`
-    /// on the fetch transport.
+    /// on the fetch transport, and while a reconnect policy waits to open a
+    /// new one (each reopen makes a new browser object).
     ///
     /// Calling `close()` on it directly does not end this crate's streams;
     /// call [`EventSource::close`] instead.
-    pub fn as_raw(&self) -> Option<&web_sys::EventSource> {
+    pub fn as_raw(&self) -> Option<web_sys::EventSource> {
         self.hub.driver().and_then(|driver| driver.raw())
     }
 }

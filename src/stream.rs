@@ -43,8 +43,14 @@ use crate::Error;
 /// stream removes its listeners, and closes the connection when nothing else
 /// holds it. Events buffered in a dropped stream are discarded.
 ///
-/// The buffer is unbounded: a consumer that stops polling while the server
-/// keeps sending holds every event in memory.
+/// # Lagging
+/// The stream holds at most
+/// [`EventSourceOptions::stream_capacity`](crate::EventSourceOptions::stream_capacity)
+/// events (16 384 unless set) for a consumer that does not keep up. Past
+/// that it drops the oldest, then yields one
+/// [`Error::Lagged`](crate::Error::Lagged)`{ skipped }` in their place and goes
+/// on with the newest events, as tokio's broadcast channel does. Memory stays
+/// bounded whatever the server sends, and nothing is lost silently.
 #[derive(Debug)]
 #[must_use = "streams do nothing unless polled"]
 pub struct EventStream {
@@ -69,7 +75,7 @@ impl Drop for Subscription {
 
 impl EventStream {
     pub(crate) fn new(hub: Rc<Hub>, event_types: &[&str]) -> Self {
-        let queue = Rc::new(Queue::default());
+        let queue = Rc::new(Queue::new(hub.stream_capacity));
         let subscription = hub
             .add_stream(event_types, Rc::clone(&queue))
             .map(|id| Subscription { hub, id });

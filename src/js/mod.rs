@@ -8,6 +8,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
 
@@ -23,6 +24,7 @@ const OPEN: u32 = 1;
 const RECONNECTING: u32 = 2;
 const FAILED: u32 = 3;
 const PROBLEM: u32 = 4;
+const STATE: u32 = 5;
 /// The largest batch allocation kept from one chunk to the next.
 const BATCH_KEEP: usize = 256 * 1024;
 
@@ -35,10 +37,16 @@ pub struct FetchTransport {
 #[wasm_bindgen]
 impl FetchTransport {
     /// Starts the connection. `url` is already resolved; `headers` holds
-    /// `name\rvalue\rname\rvalue…`; `dispatch(kind, payload)` receives, once
-    /// per chunk, the chunk's events as a batch (see [`encode_event`]), and
-    /// `open` (the origin), `reconnecting`, `failed` and `problem` (an
-    /// object with what is known) as they happen.
+    /// `name\rvalue\rname\rvalue…`; `retry_statuses` replaces the default
+    /// 502, 503 and 504 when given; `policy` is `[base, cap, max_attempts
+    /// (-1: none), reset_after]` in ms, or absent for the spec's fixed delay;
+    /// `idle_timeout` is in ms (0: off; absent: the default);
+    /// `last_event_id` is sent on the first request when not empty.
+    /// `dispatch(kind, payload)` receives, once per chunk, the chunk's events
+    /// as a batch (see [`encode_event`]), and `open` (the origin),
+    /// `reconnecting`, `failed`, `problem` (an object with what is known) and
+    /// `state` (`{attempt, delay, nextAttemptAt}`) as they happen.
+    #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(constructor)]
     pub fn new(
         url: &str,
@@ -46,10 +54,14 @@ impl FetchTransport {
         method: &str,
         headers: &str,
         body: Option<String>,
-        retry_statuses: &[u16],
+        retry_statuses: Option<Vec<u16>>,
+        policy: Option<Vec<f64>>,
+        idle_timeout: Option<f64>,
+        last_event_id: &str,
         dispatch: js_sys::Function,
     ) -> Result<FetchTransport, JsValue> {
         let mut options = EventSourceOptions::new()
+            .transport(crate::Transport::Fetch)
             .with_credentials(with_credentials)
             .method(method);
         // No header name or value can hold a CR.
@@ -60,8 +72,15 @@ impl FetchTransport {
         if let Some(body) = &body {
             options = options.body(body);
         }
-        for &status in retry_statuses {
-            options = options.retry_on_status(status);
+        if let Some(statuses) = &retry_statuses {
+            options = options.retry_statuses(statuses);
+        }
+        options = options.reconnect(policy.as_deref().map(policy_from));
+        if let Some(millis) = idle_timeout {
+            options = options.idle_timeout(Some(millis_to_duration(millis)));
+        }
+        if !last_event_id.is_empty() {
+            options = options.last_event_id(last_event_id);
         }
         let output = JsOutput {
             dispatch,
@@ -118,10 +137,6 @@ impl Output for JsOutput {
         true
     }
 
-    fn opened(&self, origin: &str) {
-        self.send(OPEN, &origin.into());
-    }
-
     fn event(&self, event: Event<'_>) {
         encode_event(&mut self.batch.borrow_mut(), &event);
     }
@@ -146,7 +161,21 @@ impl Output for JsOutput {
         }
     }
 
-    fn reconnecting(&self, error: Option<Error>) {
+    fn opened(&self, origin: &str) {
+        self.send(OPEN, &origin.into());
+    }
+
+    fn reconnecting(&self, error: Option<Error>, attempt: u32, delay: Duration) {
+        // The state first, so that `error` listeners can read the delay.
+        let state = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&state, &key.into(), &value);
+        };
+        let millis = delay.as_secs_f64() * 1000.0;
+        set("attempt", attempt.into());
+        set("delay", millis.into());
+        set("nextAttemptAt", (js_sys::Date::now() + millis).into());
+        self.send(STATE, &state);
         self.send_error(RECONNECTING, error.as_ref());
     }
 
@@ -158,6 +187,37 @@ impl Output for JsOutput {
         // The class only warns on the console: no event to order.
         self.send_error(PROBLEM, Some(&error));
     }
+}
+
+/// A policy from `[base, cap, max_attempts (-1: none), reset_after]` in ms.
+fn policy_from(fields: &[f64]) -> crate::ReconnectPolicy {
+    let field = |index: usize| fields.get(index).copied();
+    let mut policy = crate::ReconnectPolicy::new();
+    if let Some(base) = field(0) {
+        policy = policy.base(millis_to_duration(base));
+    }
+    if let Some(cap) = field(1) {
+        policy = policy.cap(millis_to_duration(cap));
+    }
+    if let Some(limit) = field(2).filter(|limit| *limit >= 0.0) {
+        policy = policy.max_attempts(limit.min(f64::from(u32::MAX)) as u32);
+    }
+    if let Some(reset) = field(3) {
+        policy = policy.reset_after(millis_to_duration(reset));
+    }
+    policy
+}
+
+/// Milliseconds from JS; NaN and negatives are zero, anything past a day a day.
+fn millis_to_duration(millis: f64) -> Duration {
+    let millis = if millis.is_finite() {
+        millis.clamp(0.0, 86_400_000.0)
+    } else if millis > 0.0 {
+        86_400_000.0
+    } else {
+        0.0
+    };
+    Duration::from_millis(millis as u64)
 }
 
 /// A batch is one string, so that a chunk's events cross into JS in one
@@ -256,7 +316,7 @@ impl Output for BatchOutput {
         encode_state(&mut self.batch.borrow_mut(), parser);
     }
 
-    fn reconnecting(&self, _: Option<Error>) {}
+    fn reconnecting(&self, _: Option<Error>, _: u32, _: Duration) {}
 
     fn ended(&self, _: Option<Error>) {}
 
@@ -307,6 +367,23 @@ fn describe(details: &js_sys::Object, error: &Error) {
         Error::Js { name, message } => {
             set("kind", name.into());
             set("message", message.into());
+        }
+        Error::Timeout { idle, .. } => {
+            set("kind", "timeout".into());
+            set("idleTimeout", (idle.as_secs_f64() * 1000.0).into());
+        }
+        Error::AttemptsExhausted { attempts, last, .. } => {
+            // The last failure's facts (status, body...), under the kind
+            // that says the policy gave up.
+            if let Some(last) = last {
+                describe(details, last);
+                set(
+                    "lastKind",
+                    js_sys::Reflect::get(details, &"kind".into()).unwrap_or_default(),
+                );
+            }
+            set("kind", "attempts".into());
+            set("attempts", (*attempts).into());
         }
         #[allow(unreachable_patterns)]
         _ => set("kind", "other".into()),

@@ -4,7 +4,12 @@
 //! `retry:` as the delay, a network drop or the end of the body reconnects,
 //! a 204, any other non-200 status or a wrong `Content-Type` ends the source,
 //! unless the options retry that status.
+//!
+//! Between attempts it waits what the reconnect policy says (backoff with
+//! jitter, by default), never while the browser is offline, and an idle
+//! timeout turns a silent, half-open connection into a reconnect.
 
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -17,11 +22,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-use super::task::{read_body, reader, BodyEnd, Control, HubOutput, Output, TaskDriver};
+use super::online::{is_online, on_online};
+use super::task::{
+    read_body, read_chunk, reader, within, BodyEnd, Control, HubOutput, Output, TaskDriver,
+};
 use crate::error::message_of;
 use crate::hub::Hub;
 use crate::parse::Parser;
-use crate::{Error, EventSourceOptions};
+use crate::reconnect::{now, random, Backoff};
+use crate::{Error, EventSourceOptions, ReconnectPolicy};
 
 /// The reconnection time until the server sends `retry:`, as in Chromium
 /// (Firefox waits 5 s).
@@ -38,7 +47,10 @@ extern "C" {
 
 pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
     let url = resolve(url)?;
-    let hub = Rc::new(Hub::new(url.clone(), options.with_credentials));
+    let hub = Rc::new(
+        Hub::new(url.clone(), options.with_credentials)
+            .with_stream_capacity(options.stream_capacity),
+    );
     let control = start(&url, options, Box::new(HubOutput::new(Rc::downgrade(&hub))))?;
     hub.set_driver(Box::new(TaskDriver(control)));
     Ok(hub)
@@ -52,7 +64,15 @@ pub(crate) fn start(
 ) -> Result<Rc<Control>, Error> {
     let request = RequestSpec::new(url, options)?;
     let control = Rc::new(Control::default());
-    spawn_local(run(output, Rc::clone(&control), request));
+    let mut parser = Parser::new();
+    if let Some(id) = &options.last_event_id {
+        parser.set_last_event_id(id);
+    }
+    let plan = Plan {
+        policy: options.policy(),
+        idle: options.idle(),
+    };
+    spawn_local(run(output, Rc::clone(&control), request, parser, plan));
     Ok(control)
 }
 
@@ -136,6 +156,13 @@ impl RequestSpec {
     }
 }
 
+/// How the task stays connected.
+struct Plan {
+    /// `None`: the spec's fixed reconnection time.
+    policy: Option<ReconnectPolicy>,
+    idle: Option<Duration>,
+}
+
 /// How one connection ended.
 enum Ended {
     /// Reconnect after the reconnection time, telling error listeners why.
@@ -146,26 +173,65 @@ enum Ended {
     Closed,
 }
 
-async fn run(output: Box<dyn Output>, control: Rc<Control>, request: RequestSpec) {
+async fn run(
+    output: Box<dyn Output>,
+    control: Rc<Control>,
+    request: RequestSpec,
+    mut parser: Parser,
+    plan: Plan,
+) {
     let output = output.as_ref();
-    let mut parser = Parser::new();
+    // Without a policy the delay is fixed, but the attempts are still
+    // counted, from the last connection that opened.
+    let mut backoff = Backoff::new(
+        plan.policy
+            .unwrap_or_else(|| ReconnectPolicy::new().reset_after(Duration::ZERO)),
+    );
     loop {
-        let ended = connect(output, &control, &request, &mut parser).await;
+        if !is_online() {
+            wait(None, &control).await;
+        }
+        if control.is_closed() {
+            return;
+        }
+        let ended = connect(
+            output,
+            &control,
+            &request,
+            &mut parser,
+            plan.idle,
+            &mut backoff,
+        )
+        .await;
         // A partial event cut off by the end is discarded, never delivered.
         parser.finish();
         control.set_abort(None);
         if control.is_closed() || !output.alive() {
             return;
         }
-        match ended {
+        let error = match ended {
             Ended::Closed => return,
             Ended::Fatal(error) => {
                 output.ended(Some(error));
                 return;
             }
-            Ended::Retry(error) => output.reconnecting(error),
-        }
-        wait(parser.retry().unwrap_or(DEFAULT_RETRY), &control).await;
+            Ended::Retry(error) => error,
+        };
+        let next = backoff.next_delay(now(), parser.retry(), random());
+        let delay = match (plan.policy, next) {
+            (None, _) => parser.retry().unwrap_or(DEFAULT_RETRY),
+            (Some(_), Some(delay)) => delay,
+            (Some(_), None) => {
+                output.ended(Some(Error::AttemptsExhausted {
+                    url: request.url.clone(),
+                    attempts: backoff.attempt(),
+                    last: error.map(Box::new),
+                }));
+                return;
+            }
+        };
+        output.reconnecting(error, backoff.attempt(), delay);
+        wait(Some(delay), &control).await;
         if control.is_closed() {
             return;
         }
@@ -177,6 +243,8 @@ async fn connect(
     control: &Control,
     spec: &RequestSpec,
     parser: &mut Parser,
+    idle: Option<Duration>,
+    backoff: &mut Backoff,
 ) -> Ended {
     let abort = match web_sys::AbortController::new() {
         Ok(abort) => abort,
@@ -187,11 +255,12 @@ async fn connect(
         Err(error) => return Ended::Fatal(error),
     };
     control.set_abort(Some(abort));
-    let response = match JsFuture::from(global_fetch(&request)).await {
-        Ok(response) => response.unchecked_into::<web_sys::Response>(),
-        Err(e) => return network_error(control, &spec.url, &e),
+    let response = match within(JsFuture::from(global_fetch(&request)), idle).await {
+        Some(Ok(response)) => response.unchecked_into::<web_sys::Response>(),
+        Some(Err(e)) => return network_error(control, &spec.url, &e),
+        None => return timed_out(control, spec, idle),
     };
-    if let Some(ended) = check(&response, spec).await {
+    if let Some(ended) = check(&response, spec, idle).await {
         return ended;
     }
     let Some(body) = response.body() else {
@@ -203,17 +272,33 @@ async fn connect(
     let origin = web_sys::Url::new(&response.url())
         .map(|url| url.origin())
         .unwrap_or_default();
+    backoff.opened(now());
     output.opened(&origin);
-    match read_body(reader(&body), parser, &spec.url, output, control).await {
+    match read_body(reader(&body), parser, &spec.url, output, control, idle).await {
         // A clean end of the body reconnects, as a drop does.
         BodyEnd::Done => Ended::Retry(None),
         BodyEnd::Gone => Ended::Closed,
         BodyEnd::Failed(exception) => network_error(control, &spec.url, &exception),
+        BodyEnd::Idle => timed_out(control, spec, idle),
     }
 }
 
+/// Nothing arrived for the idle timeout: the connection is taken for
+/// half-open and aborted, and the source reconnects.
+fn timed_out(control: &Control, spec: &RequestSpec, idle: Option<Duration>) -> Ended {
+    control.abort_request();
+    Ended::Retry(Some(Error::Timeout {
+        url: spec.url.clone(),
+        idle: idle.unwrap_or_default(),
+    }))
+}
+
 /// `None` when the response is a 200 event stream; otherwise how it ends.
-async fn check(response: &web_sys::Response, spec: &RequestSpec) -> Option<Ended> {
+async fn check(
+    response: &web_sys::Response,
+    spec: &RequestSpec,
+    idle: Option<Duration>,
+) -> Option<Ended> {
     let content_type = response.headers().get("content-type").ok().flatten();
     let status = response.status();
     if status != 200 {
@@ -222,7 +307,7 @@ async fn check(response: &web_sys::Response, spec: &RequestSpec) -> Option<Ended
             status,
             status_text: response.status_text(),
             content_type,
-            body: body_start(response).await,
+            body: body_start(response, idle).await,
         };
         return Some(if spec.retry_statuses.contains(&status) {
             Ended::Retry(Some(error))
@@ -243,24 +328,34 @@ async fn check(response: &web_sys::Response, spec: &RequestSpec) -> Option<Ended
     None
 }
 
-/// Up to [`BODY_LIMIT`] bytes of the body, cut at a character boundary.
-async fn body_start(response: &web_sys::Response) -> String {
-    let Ok(text) = response.text() else {
+/// Up to [`BODY_LIMIT`] bytes of the body, as text cut at a character
+/// boundary. Only that much is read, then the body is cancelled: an error
+/// page may be huge, or never end.
+async fn body_start(response: &web_sys::Response, idle: Option<Duration>) -> String {
+    let Some(body) = response.body() else {
         return String::new();
     };
-    let mut text = JsFuture::from(text)
-        .await
-        .ok()
-        .and_then(|text| text.as_string())
-        .unwrap_or_default();
-    if text.len() > BODY_LIMIT {
-        let mut end = BODY_LIMIT;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
+    let reader = reader(&body);
+    let mut bytes = Vec::new();
+    while bytes.len() < BODY_LIMIT {
+        let Some(Ok(Some(chunk))) = read_chunk(&reader, idle).await else {
+            break;
+        };
+        let start = bytes.len();
+        bytes.resize(start + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[start..]);
     }
-    text
+    // Awaited, so that a rejection is handled rather than reported to the page.
+    spawn_local(async move {
+        let _ = JsFuture::from(reader.cancel()).await;
+    });
+    let mut end = bytes.len().min(BODY_LIMIT);
+    // Back off to a character boundary: a UTF-8 continuation byte is 10xxxxxx.
+    while end < bytes.len() && end > 0 && bytes[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    bytes.truncate(end);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn network_error(control: &Control, url: &str, exception: &JsValue) -> Ended {
@@ -273,16 +368,41 @@ fn network_error(control: &Control, url: &str, exception: &JsValue) -> Ended {
     }))
 }
 
-/// Waits `delay`, or less if the source is closed meanwhile.
-async fn wait(delay: Duration, control: &Control) {
-    let millis = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
-    let mut timer = TimeoutFuture::new(millis);
+/// Waits `delay`, and then for the browser to be online; or, with no delay,
+/// only for that. Ends early when the source is closed, or at once when the
+/// browser comes back online: the network is back, so is the server, likely.
+async fn wait(delay: Option<Duration>, control: &Rc<Control>) {
+    let back_online = Rc::new(Cell::new(false));
+    let _online = on_online({
+        let back_online = Rc::clone(&back_online);
+        let control = Rc::downgrade(control);
+        move |_| {
+            back_online.set(true);
+            if let Some(control) = control.upgrade() {
+                control.wake();
+            }
+        }
+    });
+    let mut timer =
+        delay.map(|delay| TimeoutFuture::new(u32::try_from(delay.as_millis()).unwrap_or(u32::MAX)));
     poll_fn(|cx| {
-        if control.is_closed() {
+        if control.is_closed() || back_online.get() {
             return Poll::Ready(());
         }
         control.set_waker(Some(cx.waker()));
-        Pin::new(&mut timer).poll(cx)
+        if let Some(running) = &mut timer {
+            if Pin::new(running).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            timer = None;
+        }
+        // The delay is over (or there was none): go, unless offline; then the
+        // `online` listener wakes this wait.
+        if is_online() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     })
     .await;
     control.set_waker(None);

@@ -12,6 +12,7 @@ use crate::{Error, EventSourceOptions, Transport};
 #[cfg(feature = "fetch")]
 pub(crate) mod fetch;
 mod native;
+mod online;
 #[cfg(feature = "fetch")]
 pub(crate) mod stream;
 #[cfg(feature = "fetch")]
@@ -27,7 +28,7 @@ pub(crate) trait Driver {
     fn close(&self);
 
     /// The browser's object, on the native transport.
-    fn raw(&self) -> Option<&web_sys::EventSource> {
+    fn raw(&self) -> Option<web_sys::EventSource> {
         None
     }
 }

@@ -37,9 +37,10 @@ pub(crate) fn from_readable(stream: &web_sys::ReadableStream) -> Result<Rc<Hub>,
     Ok(start(|output, control| async move {
         let output = output.as_ref();
         let mut parser = Parser::new();
-        let error = match read_body(reader, &mut parser, URL, output, &control).await {
+        let error = match read_body(reader, &mut parser, URL, output, &control, None).await {
             BodyEnd::Done => None,
-            BodyEnd::Gone => return,
+            // No idle timeout on a stream the page hands over.
+            BodyEnd::Gone | BodyEnd::Idle => return,
             BodyEnd::Failed(exception) => Some(Error::Stream {
                 message: message_of(&exception),
             }),

@@ -3,9 +3,14 @@
 //! reports, and feeding a body, chunk by chunk, into the parser.
 
 use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
-use std::task::Waker;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use gloo_timers::future::TimeoutFuture;
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -58,10 +63,45 @@ impl Control {
         *self.abort.borrow_mut() = abort;
     }
 
+    /// Aborts the request under way (an idle timeout), without closing.
+    pub(crate) fn abort_request(&self) {
+        let abort = self.abort.borrow_mut().take();
+        if let Some(abort) = abort {
+            abort.abort();
+        }
+    }
+
     /// Remembers who to wake when the source is closed during a wait.
     pub(crate) fn set_waker(&self, waker: Option<&Waker>) {
         *self.waker.borrow_mut() = waker.cloned();
     }
+
+    /// Wakes the task's wait (the browser came back online).
+    pub(crate) fn wake(&self) {
+        let waker = self.waker.borrow_mut().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// `future`'s output, or `None` when `idle` passes first.
+pub(crate) async fn within<F>(future: F, idle: Option<Duration>) -> Option<F::Output>
+where
+    F: Future + Unpin,
+{
+    let Some(idle) = idle else {
+        return Some(future.await);
+    };
+    let mut future = future;
+    let mut timer = TimeoutFuture::new(u32::try_from(idle.as_millis()).unwrap_or(u32::MAX));
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = Pin::new(&mut future).poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        Pin::new(&mut timer).poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// The driver of a task-run transport: closing it closes the task.
@@ -85,7 +125,8 @@ pub(crate) trait Output {
     /// The end of a chunk's events; the parser holds the source's last event
     /// ID and reconnection time as they stand now.
     fn flush(&self, _parser: &Parser) {}
-    fn reconnecting(&self, error: Option<Error>);
+    /// The connection dropped; attempt `attempt` starts after `delay`.
+    fn reconnecting(&self, error: Option<Error>, attempt: u32, delay: Duration);
     /// The end, for good: with an error, or without (a stream that ended).
     fn ended(&self, error: Option<Error>);
     fn problem(&self, error: Error);
@@ -145,9 +186,9 @@ impl Output for HubOutput {
         }
     }
 
-    fn reconnecting(&self, error: Option<Error>) {
+    fn reconnecting(&self, error: Option<Error>, attempt: u32, delay: Duration) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.reconnecting(error);
+            hub.reconnecting(error, Some((attempt, delay)));
         }
     }
 
@@ -201,6 +242,31 @@ pub(crate) enum BodyEnd {
     Gone,
     /// The read failed: the exception.
     Failed(JsValue),
+    /// Nothing arrived for the idle timeout.
+    Idle,
+}
+
+/// The next chunk of `reader`: `Ok(None)` at the end, `Err` with the
+/// exception when the read fails or a chunk is not bytes.
+pub(crate) async fn read_chunk(
+    reader: &web_sys::ReadableStreamDefaultReader,
+    idle: Option<Duration>,
+) -> Option<Result<Option<js_sys::Uint8Array>, JsValue>> {
+    let result = match within(JsFuture::from(reader.read()), idle).await? {
+        Ok(result) => result,
+        Err(exception) => return Some(Err(exception)),
+    };
+    let done = js_sys::Reflect::get(&result, &"done".into())
+        .map(|done| done.is_truthy())
+        .unwrap_or(true);
+    if done {
+        return Some(Ok(None));
+    }
+    let value = js_sys::Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+    Some(match value.dyn_into::<js_sys::Uint8Array>() {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(_) => Err(js_sys::TypeError::new("the stream's chunks must be Uint8Arrays").into()),
+    })
 }
 
 /// Locks `body` and returns its reader.
@@ -209,35 +275,28 @@ pub(crate) fn reader(body: &web_sys::ReadableStream) -> web_sys::ReadableStreamD
 }
 
 /// Reads a body to its end into the parser, one copy into wasm memory per
-/// chunk. `close()` cancels it.
+/// chunk. `close()` cancels it; `idle` ends it when nothing arrives for that
+/// long.
 pub(crate) async fn read_body(
     reader: web_sys::ReadableStreamDefaultReader,
     parser: &mut Parser,
     url: &str,
     output: &dyn Output,
     control: &Control,
+    idle: Option<Duration>,
 ) -> BodyEnd {
     *control.reader.borrow_mut() = Some(reader.clone());
     let mut chunk = Vec::new();
     let end = loop {
-        let result = match JsFuture::from(reader.read()).await {
-            Ok(result) => result,
-            Err(exception) => break BodyEnd::Failed(exception),
-        };
+        let read = read_chunk(&reader, idle).await;
         if control.is_closed() || !output.alive() {
             break BodyEnd::Gone;
         }
-        let done = js_sys::Reflect::get(&result, &"done".into())
-            .map(|done| done.is_truthy())
-            .unwrap_or(true);
-        if done {
-            break BodyEnd::Done;
-        }
-        let value = js_sys::Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-        let Some(value) = value.dyn_ref::<js_sys::Uint8Array>() else {
-            break BodyEnd::Failed(
-                js_sys::TypeError::new("the stream's chunks must be Uint8Arrays").into(),
-            );
+        let value = match read {
+            None => break BodyEnd::Idle,
+            Some(Err(exception)) => break BodyEnd::Failed(exception),
+            Some(Ok(None)) => break BodyEnd::Done,
+            Some(Ok(Some(value))) => value,
         };
         chunk.resize(value.length() as usize, 0);
         value.copy_to(&mut chunk);
