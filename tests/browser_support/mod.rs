@@ -156,8 +156,21 @@ pub struct Stats {
     pub open: u32,
     /// Events written.
     pub sent: u32,
-    /// The `Last-Event-ID` header of each request, in order.
+    /// The `Last-Event-ID` header (or `lastEventId` query parameter) of each
+    /// request, in order.
     pub last_event_ids: Vec<Option<String>>,
+    /// When each request arrived, in ms since the epoch (the server's clock).
+    pub times: Vec<f64>,
+}
+
+impl Stats {
+    /// The time between one request and the next, in ms.
+    pub fn gaps(&self) -> Vec<f64> {
+        self.times
+            .windows(2)
+            .map(|pair| pair[1] - pair[0])
+            .collect()
+    }
 }
 
 pub async fn stats(key: &str) -> Stats {
@@ -175,11 +188,17 @@ pub async fn stats(key: &str) -> Stats {
         .iter()
         .map(|v| v.as_string())
         .collect();
+    let times = js_sys::Reflect::get(&json, &JsValue::from_str("times")).expect("times");
+    let times = js_sys::Array::from(&times)
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
     Stats {
         connections: number("connections"),
         open: number("open"),
         sent: number("sent"),
         last_event_ids,
+        times,
     }
 }
 
