@@ -19,6 +19,14 @@ export interface WebSseInit extends EventSourceInit {
   body?: string;
   /** Fetch transport: statuses that reconnect instead of ending the source, e.g. `[502, 503]`. */
   retryOn?: readonly number[];
+  /**
+   * One connection for every tab, window and worker of the origin that opens
+   * the same URL, transport, method, headers, body and credentials: a leader
+   * elected with Web Locks connects and relays its events over a
+   * BroadcastChannel. Where either is missing the source is unshared. See
+   * `EventSource.shared`.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -118,6 +126,13 @@ export declare class EventSource extends EventTarget {
    * transport cannot see `retry:` and reports its starting value, 3000.
    */
   readonly reconnectionTime: number;
+  /**
+   * This tab's part in a source opened with `shared: true`: `'leader'` (it
+   * runs the connection) or `'follower'` (it receives the leader's events; a
+   * new source is a follower until it gets the lock). `'unshared'` for any
+   * other source, and where Web Locks or BroadcastChannel are missing.
+   */
+  readonly shared: 'leader' | 'follower' | 'unshared';
 
   /**
    * A source that reads `stream` (the bytes of a `text/event-stream`) once, as

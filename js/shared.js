@@ -239,7 +239,8 @@ export class SharedConnection {
     } else if (event.type === 'error') {
       const details = {};
       for (const [name, value] of Object.entries(event)) {
-        if (name !== 'willRetry' && (value === null || typeof value !== 'object') && typeof value !== 'function') {
+        // `isTrusted` is an own property of every event, and read-only.
+        if (name !== 'willRetry' && name !== 'isTrusted' && (value === null || typeof value !== 'object') && typeof value !== 'function') {
           details[name] = value;
         }
       }

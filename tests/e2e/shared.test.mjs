@@ -228,6 +228,61 @@ test('crashing the leader: the same', async () => {
   await handOvers(crash);
 });
 
+test('fetch transport: crashing the leader, 20 hand-overs resume with the Last-Event-ID header', async () => {
+  await handOvers(crash, { transport: 'fetch' });
+});
+
+test('a worker shares the tabs\' connection, and leads when the tab that led closes its source', async () => {
+  const context = await browser.newContext();
+  try {
+    const k = key('worker');
+    const [first, second] = [await openTab(context), await openTab(context)];
+    assert.equal(await openSource(first, feed(k)), 'follower', 'a follower until it holds the lock');
+    await eventually('the first tab to lead', async () => (await read(first)).shared === 'leader');
+    await second.page.evaluate((url) => {
+      // A module worker on the same origin: the package, shared, in a worker.
+      const code = `const { EventSource } = await import('${location.origin}/pkg/index.js');
+        const es = new EventSource(${JSON.stringify(url)}, { shared: true, lastEventIdParam: 'lastEventId' });
+        es.onmessage = (event) => postMessage(['event', Number(event.data)]);
+        es.onerror = () => postMessage(['error', es.readyState]);
+        setInterval(() => postMessage(['shared', es.shared]), 50);`;
+      window.got = [];
+      window.log = [];
+      window.worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+      window.worker.onmessage = ({ data: [kind, value] }) => {
+        if (kind === 'event') window.got.push(value);
+        else if (kind === 'shared') window.workerShared = value;
+        else window.log.push([kind, value]);
+      };
+      window.worker.onerror = (event) => window.log.push(['worker error', event.message]);
+      window.es = { shared: 'unshared', readyState: 0, close: () => window.worker.terminate() };
+    }, feed(k));
+    const workerState = () => second.page.evaluate(() => ({ got: window.got, log: window.log, shared: window.workerShared }));
+    await eventually('the worker to get 20 events', async () => {
+      const state = await workerState();
+      return state.got.length >= 20 || (state.log.length > 0 && assert.fail(JSON.stringify(state.log)));
+    });
+    assert.equal((await workerState()).shared, 'follower');
+    assert.equal((await stats(k)).connections, 1);
+    await first.page.evaluate(() => es.close());
+    await eventually('the worker to lead', async () => (await workerState()).shared === 'leader');
+    const last = (await workerState()).got.at(-1);
+    await eventually('the worker to get 20 more', async () => (await workerState()).got.at(-1) >= last + 20);
+    const s = await stats(k);
+    const { got, log } = await workerState();
+    console.log(`worker: server connections ${s.connections}, Last-Event-IDs ${s.lastEventIds.join(' ')}, worker got ${got[0]}..${got.at(-1)}`);
+    assert.equal(s.connections, 2);
+    assert.match(`${s.lastEventIds[1]}`, /^\d+$/);
+    assertConsecutive(got, 'the worker');
+    assert.deepEqual(log, [['error', 0]], 'one transient reconnect');
+    await second.page.evaluate(() => window.worker.terminate());
+    // A terminated worker releases its lock and its connection too.
+    await eventually('the worker\'s connection closed', async () => (await stats(k)).open === 0);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a different header is a different key: separate connections', async () => {
   const context = await browser.newContext();
   try {

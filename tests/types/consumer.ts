@@ -78,3 +78,12 @@ new EventSource(42);
 source.events([1]);
 // @ts-expect-error: only the two transports
 new EventSource('/events', { transport: 'xhr' });
+
+// One connection for all tabs: the option, and this tab's part.
+const sharedSource = new EventSource('/events', { shared: true, transport: 'fetch' });
+const part: 'leader' | 'follower' | 'unshared' = sharedSource.shared;
+console.log(part);
+// @ts-expect-error: `shared` is read-only
+sharedSource.shared = 'leader';
+// @ts-expect-error: `shared` is a boolean
+new EventSource('/events', { shared: 'yes' });
