@@ -17,8 +17,37 @@ export interface WebSseInit extends EventSourceInit {
   headers?: HeadersInit;
   /** Fetch transport: the request body, sent again on each reconnect. */
   body?: string;
-  /** Fetch transport: statuses that reconnect instead of ending the source, e.g. `[502, 503]`. */
+  /**
+   * Fetch transport: statuses that reconnect instead of ending the source.
+   * Default `[502, 503, 504]`; `[]` retries none.
+   */
   retryOn?: readonly number[];
+  /**
+   * The reconnect policy: exponential backoff with full jitter. `true` takes
+   * the defaults, an object overrides some; `false` keeps the spec's fixed
+   * reconnection time. On by default on the fetch transport; opt-in on the
+   * native one, where it acts when the browser gives up.
+   */
+  reconnect?: boolean | ReconnectOptions | null;
+  /**
+   * Milliseconds without anything arriving after which the connection counts
+   * as half-open and is reopened (0 = off). Fetch: default 45000, and a
+   * comment counts. Native: default 0; only events of the types that have
+   * listeners count (the browser hides comments), and the emulation closes
+   * and reopens the browser's object.
+   */
+  idleTimeout?: number;
+  /**
+   * Native transport: the query parameter that carries the last event ID
+   * when the policy opens a new browser object, which cannot send the
+   * `Last-Event-ID` header.
+   */
+  lastEventIdParam?: string;
+  /**
+   * The event ID to resume from on the first request: the `Last-Event-ID`
+   * header on fetch; on native, the `lastEventIdParam` query parameter.
+   */
+  lastEventId?: string;
   /**
    * One connection for every tab, window and worker of the origin that opens
    * the same URL, transport, method, headers, body and credentials: a leader
@@ -30,13 +59,43 @@ export interface WebSseInit extends EventSourceInit {
 }
 
 /**
+ * The `reconnect` policy, in milliseconds: the n-th consecutive attempt
+ * (counting from 0) waits a random time in `[0, min(cap, base × 2^n))`.
+ */
+export interface ReconnectOptions {
+  /** The first ceiling (default 1000); the server's `retry:` replaces it (fetch only). */
+  base?: number;
+  /** The largest ceiling (default 30000). */
+  cap?: number;
+  /** Consecutive attempts before the source gives up for good (default `Infinity`). */
+  maxAttempts?: number;
+  /** How long a connection must stay open for the count to start again (default 60000). */
+  resetAfter?: number;
+}
+
+/** The options of `events()` and `jsonEvents()`. */
+export interface EventsOptions {
+  /**
+   * The most events the iterator holds for a loop that lags (default 16384;
+   * `Infinity` for no bound). Past it the oldest are dropped, and the
+   * iterator's `lagged` counts them.
+   */
+  capacity?: number;
+}
+
+/**
  * An `error` event. `willRetry` says whether the source reconnects. On the
  * fetch transport it also carries what went wrong.
  */
 export interface EventSourceErrorEvent extends Event {
   readonly willRetry: boolean;
-  /** `'http'`, `'content-type'`, `'network'` (fetch transport); `'end'`, `'stream'` (fromReadableStream). */
+  /**
+   * `'http'`, `'content-type'`, `'network'` (fetch transport); `'timeout'`
+   * (the idle timeout, both transports); `'end'`, `'stream'` (fromReadableStream).
+   */
   readonly kind?: string;
+  /** On a reconnect under a policy: the attempt it starts (1 for the first). */
+  readonly attempt?: number;
   /** The HTTP status of a refused response (fetch transport). */
   readonly status?: number;
   readonly statusText?: string;
@@ -57,6 +116,11 @@ export interface EventSourceEventMap {
   open: Event;
   message: MessageEvent<string>;
   error: EventSourceErrorEvent;
+  /**
+   * `readyState`, `attempt`, `retryDelay`, `nextAttemptAt` or `lastError`
+   * changed (fetch, and native with a policy or an idle timeout).
+   */
+  statechange: Event;
   /** `addJsonListener` or `jsonEvents()` met data that is not JSON. */
   jsonerror: JsonErrorEvent;
 }
@@ -127,6 +191,17 @@ export declare class EventSource extends EventTarget {
    */
   readonly reconnectionTime: number;
   /**
+   * Consecutive attempts that have not led to a stable connection (0 again
+   * once one stayed open for `resetAfter`). Stays 0 on native without a policy.
+   */
+  readonly attempt: number;
+  /** Milliseconds of the current wait before the next attempt, or null. */
+  readonly retryDelay: number | null;
+  /** When the next attempt starts, in ms since the epoch (`Date.now()`), or null. */
+  readonly nextAttemptAt: number | null;
+  /** The last failure, with its facts (`kind`, `status`, `statusText`, `contentType`, `body`), or null. */
+  readonly lastError: (Error & Partial<Pick<EventSourceErrorEvent, 'kind' | 'status' | 'statusText' | 'contentType' | 'body'>>) | null;
+  /**
    * This tab's part in a source opened with `shared: true`: `'leader'` (it
    * runs the connection) or `'follower'` (it receives the leader's events; a
    * new source is a follower until it gets the lock). `'unshared'` for any
@@ -155,10 +230,10 @@ export declare class EventSource extends EventTarget {
    * The events of `types` (default `'message'`) in arrival order. Ends on
    * `close()`, throws when the browser gives up, unsubscribes when left.
    */
-  events(types?: string | readonly string[]): EventIterator<MessageEvent<string>>;
+  events(types?: string | readonly string[], options?: EventsOptions): EventIterator<MessageEvent<string>>;
 
   /** Like `events()`, with `data` parsed as JSON; invalid data is skipped and reported as `jsonerror`. */
-  jsonEvents<T = unknown>(types?: string | readonly string[]): EventIterator<MessageEvent<T>>;
+  jsonEvents<T = unknown>(types?: string | readonly string[], options?: EventsOptions): EventIterator<MessageEvent<T>>;
 
   /** Calls `listener(data, event)` with the parsed JSON data of each event of `type`. */
   addJsonListener<T = unknown>(type: string, listener: JsonListener<T>, options?: { once?: boolean }): void;
@@ -209,4 +284,9 @@ export declare class EventIterator<T> implements AsyncIterableIterator<T, undefi
   /** Stops and unsubscribes; a pending `next()` settles with `{ done: true }`. */
   return(): Promise<IteratorResult<T, undefined>>;
   [Symbol.asyncIterator](): EventIterator<T>;
+  /**
+   * Events dropped so far, in total, because the loop lagged behind
+   * `capacity`: the oldest go first, and the loop goes on with the newest.
+   */
+  readonly lagged: number;
 }

@@ -87,3 +87,32 @@ console.log(part);
 sharedSource.shared = 'leader';
 // @ts-expect-error: `shared` is a boolean
 new EventSource('/events', { shared: 'yes' });
+
+// Staying connected: the policy options, the state, statechange, bounded iterators.
+const resilient = new EventSource('/events', {
+  reconnect: { base: 500, cap: 10_000, maxAttempts: 8, resetAfter: 30_000 },
+  idleTimeout: 60_000,
+  lastEventIdParam: 'lastEventId',
+  lastEventId: '41',
+});
+new EventSource('/events', { transport: 'fetch', reconnect: false, retryOn: [503], idleTimeout: 0 });
+resilient.addEventListener('statechange', (event) => {
+  const wait: number | null = resilient.retryDelay;
+  const at: number | null = resilient.nextAttemptAt;
+  const attempt: number = resilient.attempt;
+  const status: number | undefined = resilient.lastError?.status;
+  return [event.type, wait, at, attempt, status];
+});
+resilient.addEventListener('error', (event) => event.kind === 'timeout' && event.attempt);
+const bounded = resilient.events(['message'], { capacity: 1024 });
+for await (const event of bounded) {
+  const skipped: number = bounded.lagged;
+  if (skipped > 0 || event.data) break;
+}
+resilient.jsonEvents<Stats>('stats', { capacity: Infinity });
+// @ts-expect-error: `reconnect` is a boolean or the policy's numbers
+new EventSource('/events', { reconnect: 'always' });
+// @ts-expect-error: `lagged` is read-only
+bounded.lagged = 0;
+// @ts-expect-error: `attempt` is read-only
+resilient.attempt = 0;
