@@ -16,8 +16,11 @@ if [[ -z "${WEB_SSE_SKIP_SETUP:-}" ]]; then
   bash scripts/setup.sh build
 fi
 
-rm -rf pkg
-wasm-pack build --target web --release --out-dir pkg --out-name web_sse -- --features js
+# Built beside pkg/ and swapped in at the end, so that a page test running
+# meanwhile never finds pkg/ half-written.
+out=pkg.new
+rm -rf "$out"
+wasm-pack build --target web --release --out-dir "$out" --out-name web_sse -- --features js
 
 # The npm binaryen, by path: Debian's wasm-opt (108), which may come first on
 # PATH, cannot read what current rustc emits.
@@ -26,13 +29,16 @@ wasm_opt="$root/node_modules/.bin/wasm-opt"
   echo "build: $wasm_opt is missing; run npm ci (or bash scripts/setup.sh build)" >&2
   exit 1
 }
-wasm=pkg/web_sse_bg.wasm
+wasm="$out/web_sse_bg.wasm"
 "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
   -o "$wasm.opt" "$wasm"
 mv "$wasm.opt" "$wasm"
 
 # Every hand-written module of the entry (index.js imports the others).
-cp js/*.js js/*.d.ts pkg/
-node scripts/package-json.mjs pkg/package.json
+cp js/*.js js/*.d.ts "$out/"
+node scripts/package-json.mjs "$out/package.json"
+rm -rf pkg
+mv "$out" pkg
+wasm=pkg/web_sse_bg.wasm
 echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped; index.js $(gzip -9 <pkg/index.js | wc -c) gzipped"
