@@ -5,14 +5,14 @@
 #   bash scripts/build-examples.sh            # both
 #   bash scripts/build-examples.sh yew-live   # one
 #
-# Each example is its own workspace with its own Cargo.lock and target/, so
-# the library's `cargo test` never compiles Yew or Leptos. Prints the time of
-# every step; the first build compiles the frameworks (minutes on 2 cores),
-# later ones only the example.
+# Each example is its own workspace with its own Cargo.lock and target/, and
+# depends on its hook crate (crates/web-sse-yew, crates/web-sse-leptos) by
+# path, so the library's `cargo test` never compiles Yew or Leptos. Prints
+# the time of every step; the first build compiles the frameworks (minutes on
+# 2 cores), later ones only the example.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-wasm_bindgen_version="0.2.129" # must equal the `=` pin in the Cargo.toml files
 
 if [ "$#" -gt 0 ]; then examples=("$@"); else examples=(yew-live leptos-live); fi
 
@@ -20,10 +20,12 @@ if [ "$#" -gt 0 ]; then examples=("$@"); else examples=(yew-live leptos-live); f
 # rustc + wasm-bindgen emit (table.fill); the binaryen npm package's can.
 export PATH="$root/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
-  echo "build-examples: installing wasm-bindgen-cli $wasm_bindgen_version (the library pins wasm-bindgen =$wasm_bindgen_version)" >&2
-  cargo install --locked wasm-bindgen-cli --version "$wasm_bindgen_version"
-fi
+# The CLI must match the wasm-bindgen library an example's Cargo.lock holds.
+locked_wasm_bindgen() { # Cargo.lock
+  awk '/^\[\[package\]\]/ { in_wb = 0 }
+    /^name = "wasm-bindgen"$/ { in_wb = 1; next }
+    in_wb && /^version = / { gsub(/"/, "", $3); print $3; exit }' "$1"
+}
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
@@ -39,6 +41,15 @@ for name in "${examples[@]}"; do
   fi
   crate="${name//-/_}"
   start="$(now)"
+
+  # Cargo adds what is missing to the lock (the hook crates' new
+  # dependencies) before we read the wasm-bindgen version from it.
+  cargo metadata --format-version 1 --manifest-path "$dir/Cargo.toml" >/dev/null
+  wasm_bindgen_version="$(locked_wasm_bindgen "$dir/Cargo.lock")"
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
+    echo "build-examples: installing wasm-bindgen-cli $wasm_bindgen_version (examples/$name/Cargo.lock has wasm-bindgen $wasm_bindgen_version)" >&2
+    cargo install --locked wasm-bindgen-cli --version "$wasm_bindgen_version"
+  fi
 
   step="$(now)"
   # Not --locked: the examples' Cargo.lock also pins the library's own

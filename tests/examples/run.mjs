@@ -10,16 +10,25 @@
 // live events and the typed JSON `stats` event render, close/reconnect work,
 // and that unmounting the live component stops delivery and the server sees
 // its stream close.
+//
+// Then the hooks' own paths, against the test fixture (tests/fixture/server.mjs,
+// spawned on 127.0.0.1:18093): recovery without a click after the server
+// answered 503 twice, on_failed once the reconnect limit is spent, a URL
+// change (the old stream closes on the server, the new one opens), lazy open,
+// and the `keep` bound, including 0.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startServer } from '../../www/server.mjs';
 import { eventually, HOST, launchBrowser, root } from '../e2e/helpers.mjs';
 
 const SSE_PORT = 18090;
+const FIXTURE_PORT = 18093;
+const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
 const INTERVAL_MS = 250;
 const EXAMPLES = [
   { name: 'yew-live', port: 18091, title: 'web-sse + Yew' },
@@ -61,6 +70,7 @@ function serveStatic(dir, port) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let sse;
+let fixture;
 let browser;
 const statics = [];
 
@@ -85,6 +95,11 @@ before(async () => {
     });
   }
   sse = await startServer({ host: HOST, port: SSE_PORT, intervalMs: INTERVAL_MS });
+  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
+    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
+    stdio: 'ignore',
+  });
+  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
   for (const { name, port } of EXAMPLES) {
     statics.push(await serveStatic(path.join(root, 'examples', name, 'dist'), port));
   }
@@ -98,7 +113,33 @@ after(async () => {
     await new Promise((r) => s.close(r));
   }
   await sse?.close();
+  fixture?.kill();
 });
+
+const uniqueKey = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+const fixtureUrl = (route, params) => `${FIXTURE}${route}?${new URLSearchParams(params)}`;
+
+/** What the fixture saw for `key`: connections, open, closedAt, ... */
+async function fixtureStats(key) {
+  const res = await fetch(`${FIXTURE}/stats?key=${encodeURIComponent(key)}`);
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+/**
+ * Opens the example with these query parameters; `errors` collects uncaught
+ * exceptions (not console errors: the browser logs each 503 it is refused).
+ */
+async function openExample(example, query) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(`http://${HOST}:${example.port}/?${new URLSearchParams(query)}`);
+  await page.waitForSelector('h1', { timeout: 10_000 });
+  const text = async (selector) => (await page.textContent(selector)) ?? '';
+  return { page, errors, text, state: () => page.getAttribute('#state', 'data-state') };
+}
 
 for (const example of EXAMPLES) {
   describe(example.name, () => {
@@ -219,5 +260,138 @@ for (const example of EXAMPLES) {
     it('logged no page errors', () => {
       assert.deepEqual(pageErrors, []);
     });
+  });
+}
+
+for (const example of EXAMPLES) {
+  describe(`${example.name}: the hook`, () => {
+    it('recovers without a click after the server answered 503 twice', async () => {
+      const key = uniqueKey('fail-then-ok');
+      const app = await openExample(example, {
+        events: fixtureUrl('/sse/fail', { key, k: 2, code: 503 }),
+        types: 'ready',
+        retries: 3,
+        interval: 100,
+      });
+      try {
+        // The third attempt gets the stream, whose `ready` event carries
+        // the server's count of attempts.
+        await eventually('state open and the ready event', async () =>
+          (await app.state()) === 'open' && (await app.text('#latest')) === '3');
+        const stats = await fixtureStats(key);
+        assert.equal(stats.connections, 3, 'two refused attempts and the one that opened');
+        assert.equal(stats.open, 1);
+        assert.equal(await app.text('#failed'), '0', 'on_failed was not called');
+        assert.equal(await app.page.$('#error'), null, 'the error cleared when it opened');
+        assert.deepEqual(app.errors, []);
+      } finally {
+        await app.page.close();
+      }
+    });
+
+    it('calls on_failed once the reconnect limit is spent, and stops trying', async () => {
+      const key = uniqueKey('fail-for-good');
+      const app = await openExample(example, {
+        events: fixtureUrl('/sse/fail', { key, k: 100, code: 503 }),
+        types: 'ready',
+        retries: 2,
+        interval: 50,
+      });
+      try {
+        await eventually('on_failed called', async () => (await app.text('#failed')) === '1');
+        assert.equal(await app.state(), 'closed');
+        assert.ok((await app.text('#error')).length > 0, 'the connection error is shown');
+        const { connections } = await fixtureStats(key);
+        // The first connection and the two attempts the limit allows.
+        assert.equal(connections, 3);
+        // Nothing is scheduled after the failure: a reconnect would have
+        // been due within the 50-100 ms backoff.
+        await sleep(500);
+        assert.equal((await fixtureStats(key)).connections, connections, 'no attempt after the failure');
+        assert.equal(await app.text('#failed'), '1');
+        assert.deepEqual(app.errors, []);
+      } finally {
+        await app.page.close();
+      }
+    });
+
+    it('a new URL closes the old stream on the server and opens the new one', async () => {
+      const [a, b] = [uniqueKey('url-a'), uniqueKey('url-b')];
+      const app = await openExample(example, {
+        events: fixtureUrl('/sse/tick', { key: a, interval: 50 }),
+        alt: fixtureUrl('/sse/tick', { key: b, interval: 50 }),
+      });
+      try {
+        await eventually('stream A open', async () => (await fixtureStats(a)).open === 1);
+        await eventually('state open', async () => (await app.state()) === 'open');
+        await app.page.click('#switch');
+        await eventually('A closed and B open on the server', async () => {
+          const [sa, sb] = [await fixtureStats(a), await fixtureStats(b)];
+          return sa.open === 0 && sa.closedAt !== null && sb.open === 1;
+        });
+        assert.equal((await fixtureStats(a)).connections, 1, 'A was not reopened');
+        assert.equal((await fixtureStats(b)).connections, 1, 'one connection to B');
+        assert.ok((await app.text('#url')).includes(b));
+        // B's events reach the view; its first is `tick 1`.
+        await eventually('events from B', async () => /^tick \d+$/.test(await app.text('#latest'))
+          && (await fixtureStats(b)).sent >= 2);
+        assert.equal(await app.state(), 'open');
+        assert.deepEqual(app.errors, []);
+      } finally {
+        await app.page.close();
+      }
+    });
+
+    it('with immediate(false) connects only on open()', async () => {
+      const key = uniqueKey('lazy');
+      const app = await openExample(example, {
+        events: fixtureUrl('/sse/tick', { key, interval: 50 }),
+        lazy: 1,
+      });
+      try {
+        assert.equal(await app.state(), 'closed');
+        // An eager hook would have connected within a few ms of rendering.
+        await sleep(500);
+        assert.equal((await fixtureStats(key)).connections, 0, 'no connection before open()');
+        assert.equal(await app.state(), 'closed');
+        await app.page.click('#open');
+        await eventually('state open', async () => (await app.state()) === 'open');
+        await eventually('one stream open', async () => (await fixtureStats(key)).open === 1);
+        // open() while open does nothing.
+        await app.page.click('#open');
+        await eventually('events flow', async () => Number(await app.text('#delivered')) >= 2);
+        assert.equal((await fixtureStats(key)).connections, 1);
+        assert.deepEqual(app.errors, []);
+      } finally {
+        await app.page.close();
+      }
+    });
+
+    for (const keep of [3, 0]) {
+      it(`keep(${keep}) holds at most ${keep} events however many arrive`, async () => {
+        const key = uniqueKey(`keep-${keep}`);
+        const app = await openExample(example, {
+          events: fixtureUrl('/sse/tick', { key, interval: 10 }),
+          types: 'message',
+          keep,
+        });
+        try {
+          await eventually('20 events delivered', async () => Number(await app.text('#delivered')) >= 20);
+          const items = await app.page.$$eval('#events li.event', (lis) => lis.map((li) => Number(li.dataset.id)));
+          assert.equal(items.length, keep, `ids in the list: ${items}`);
+          assert.equal(Number(await app.text('#count')), keep);
+          // The latest event is there even when none is kept.
+          assert.match(await app.text('#latest'), /^tick \d+$/);
+          if (keep > 0) {
+            // The newest, newest first, consecutive.
+            assert.deepEqual(items, items.map((_, i) => items[0] - i), `ids: ${items}`);
+            assert.ok(items[0] >= 20, `ids: ${items}`);
+          }
+          assert.deepEqual(app.errors, []);
+        } finally {
+          await app.page.close();
+        }
+      });
+    }
   });
 }

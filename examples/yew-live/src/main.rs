@@ -1,17 +1,19 @@
-//! A live view of the web-sse demo server's stream, in Yew.
+//! A live view of a Server-Sent Events stream in Yew, with web-sse-yew.
 //!
 //! Build: `bash scripts/build-examples.sh` from the repository root, then
 //! serve `examples/yew-live/dist/` and open it with
 //! `?events=http://127.0.0.1:8080/events` (default: `/events` on the same
-//! origin).
+//! origin). The browser tests (tests/examples/run.mjs) also set `alt` (a
+//! second URL for the Switch button), `types` (comma-separated event types),
+//! `keep`, `lazy=1`, `retries` and `interval` (ms).
 
-mod use_event_source;
+use std::rc::Rc;
+use std::time::Duration;
 
 use serde::Deserialize;
-use use_event_source::{
-    use_event_source, use_json_event, SseEvent, UseEventSourceHandle, UseEventSourceOptions,
+use web_sse_yew::{
+    use_event_source, use_json_event, MessageEvent, Options, ReadyState, UseEventSourceHandle,
 };
-use web_sse::ReadyState;
 use yew::prelude::*;
 
 /// The demo server's `stats` event.
@@ -22,8 +24,6 @@ struct Stats {
     clients: u32,
 }
 
-const EVENT_TYPES: &[&str] = &["message", "info", "connecttime"];
-
 fn state_name(state: ReadyState) -> &'static str {
     match state {
         ReadyState::Connecting => "connecting",
@@ -32,54 +32,92 @@ fn state_name(state: ReadyState) -> &'static str {
     }
 }
 
-/// The stream URL: `?events=` if given, else `/events` beside the page.
-fn events_url() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
-        .and_then(|params| params.get("events"))
-        .unwrap_or_else(|| String::from("/events"))
+/// The page's query parameters.
+#[derive(Clone, PartialEq)]
+struct Params {
+    events: AttrValue,
+    alt: Option<AttrValue>,
+    types: Rc<Vec<String>>,
+    keep: usize,
+    lazy: bool,
+    retries: u32,
+    interval_ms: u64,
+}
+
+impl Params {
+    fn from_page() -> Self {
+        let params = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
+        let get = |name: &str| params.as_ref().and_then(|p| p.get(name));
+        let number = |name: &str, default: u64| {
+            get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(default)
+        };
+        Params {
+            events: get("events").unwrap_or_else(|| "/events".into()).into(),
+            alt: get("alt").map(AttrValue::from),
+            types: Rc::new(
+                get("types")
+                    .unwrap_or_else(|| "message,info,connecttime,ready".into())
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect(),
+            ),
+            keep: usize::try_from(number("keep", 20)).unwrap_or(20),
+            lazy: get("lazy").as_deref() == Some("1"),
+            retries: u32::try_from(number("retries", 3)).unwrap_or(3),
+            interval_ms: number("interval", 1000),
+        }
+    }
 }
 
 #[derive(Properties, PartialEq)]
 struct LiveProps {
     url: AttrValue,
-    on_event: Callback<SseEvent>,
+    params: Params,
+    on_event: Callback<()>,
+    on_failed: Callback<()>,
 }
 
 #[function_component]
 fn LiveView(props: &LiveProps) -> Html {
+    let p = &props.params;
+    let (on_event, on_failed) = (props.on_event.clone(), props.on_failed.clone());
     let sse: UseEventSourceHandle = use_event_source(
-        &props.url,
-        UseEventSourceOptions {
-            event_types: EVENT_TYPES,
-            keep: 20,
-            on_event: Some(props.on_event.clone()),
-        },
+        Some(props.url.clone()),
+        Options::new()
+            .event_types(p.types.iter().map(String::as_str))
+            .keep(p.keep)
+            .immediate(!p.lazy)
+            .reconnect_limit(Some(p.retries))
+            .reconnect_interval(Duration::from_millis(p.interval_ms))
+            .on_event(move |_: &MessageEvent| on_event.emit(()))
+            .on_failed(move || on_failed.emit(())),
     );
     let stats = use_json_event::<Stats>(&sse, "stats");
 
-    let close = {
+    let control = |f: fn(&UseEventSourceHandle)| {
         let sse = sse.clone();
-        Callback::from(move |_: MouseEvent| sse.close())
+        Callback::from(move |_: MouseEvent| f(&sse))
     };
-    let reconnect = {
-        let sse = sse.clone();
-        Callback::from(move |_: MouseEvent| sse.reconnect())
-    };
-    let state = state_name(sse.state);
+    let state = state_name(sse.ready_state);
 
     html! {
         <section id="live">
             <p>{"State: "}<strong id="state" data-state={state}>{state}</strong></p>
             if let Some(error) = &sse.error {
-                <p id="error" class="error">{error}</p>
+                <p id="error" class="error">{error.to_string()}</p>
             }
             <p>
-                <button id="close" onclick={close}>{"Close"}</button>
+                <button id="open" onclick={control(UseEventSourceHandle::open)}>{"Open"}</button>
                 {" "}
-                <button id="reconnect" onclick={reconnect}>{"Reconnect"}</button>
+                <button id="close" onclick={control(UseEventSourceHandle::close)}>{"Close"}</button>
+                {" "}
+                <button id="reconnect" onclick={control(UseEventSourceHandle::reconnect)}>{"Reconnect"}</button>
             </p>
+            <p>{"Latest: "}<code id="latest">{sse.latest.as_ref().map(|e| e.data().to_owned()).unwrap_or_default()}</code></p>
             <h2>{"Server stats (typed JSON)"}</h2>
             if let Some(stats) = &stats.latest {
                 <dl id="stats">
@@ -91,15 +129,15 @@ fn LiveView(props: &LiveProps) -> Html {
                 <p id="stats-waiting">{"waiting for a stats event…"}</p>
             }
             if let Some(error) = &stats.error {
-                <p id="stats-error" class="error">{error}</p>
+                <p id="stats-error" class="error">{error.to_string()}</p>
             }
-            <h2>{"Latest events"}</h2>
+            <h2>{"Latest events ("}<span id="count">{sse.events.len()}</span>{")"}</h2>
             <ol id="events">
-                { for sse.events.iter().rev().map(|e| html! {
-                    <li class="event" data-type={e.event_type.clone()} data-id={e.last_event_id.clone()}>
-                        <code>{&e.event_type}</code>{" "}{&e.data}
+                { sse.events.with(|events| events.iter().rev().map(|e| html! {
+                    <li class="event" data-type={e.event_type().to_owned()} data-id={e.last_event_id().to_owned()}>
+                        <code>{e.event_type()}</code>{" "}{e.data()}
                     </li>
-                }) }
+                }).collect::<Html>()) }
             </ol>
         </section>
     }
@@ -107,19 +145,37 @@ fn LiveView(props: &LiveProps) -> Html {
 
 #[function_component]
 fn App() -> Html {
+    let params = use_memo((), |()| Params::from_page());
     let mounted = use_state(|| true);
+    let url = use_state(|| params.events.clone());
     // Counted outside LiveView: if its subscription outlived it, this would
     // keep growing after unmount.
-    let delivered = use_reducer(Delivered::default);
-    let url = use_memo((), |()| AttrValue::from(events_url()));
+    let delivered = use_reducer(Counter::default);
+    let failed = use_reducer(Counter::default);
 
     let toggle = {
         let mounted = mounted.clone();
         Callback::from(move |_: MouseEvent| mounted.set(!*mounted))
     };
+    let switch = {
+        let (url, params) = (url.clone(), params.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(alt) = &params.alt {
+                url.set(if *url == *alt {
+                    params.events.clone()
+                } else {
+                    alt.clone()
+                });
+            }
+        })
+    };
     let on_event = {
         let delivered = delivered.clone();
-        Callback::from(move |_: SseEvent| delivered.dispatch(()))
+        Callback::from(move |()| delivered.dispatch(()))
+    };
+    let on_failed = {
+        let failed = failed.clone();
+        Callback::from(move |()| failed.dispatch(()))
     };
 
     html! {
@@ -129,11 +185,17 @@ fn App() -> Html {
                 <button id="toggle" onclick={toggle}>
                     { if *mounted { "Unmount live view" } else { "Mount live view" } }
                 </button>
+                if params.alt.is_some() {
+                    {" "}<button id="switch" onclick={switch}>{"Switch URL"}</button>
+                }
                 {" Events delivered on this page: "}
                 <span id="delivered">{delivered.0}</span>
+                {" Failed: "}
+                <span id="failed">{failed.0}</span>
             </p>
+            <p>{"URL: "}<code id="url">{(*url).clone()}</code></p>
             if *mounted {
-                <LiveView url={(*url).clone()} {on_event} />
+                <LiveView url={(*url).clone()} params={(*params).clone()} {on_event} {on_failed} />
             } else {
                 <p id="unmounted">{"Live view unmounted: its connection is closed."}</p>
             }
@@ -142,13 +204,13 @@ fn App() -> Html {
 }
 
 #[derive(Default, PartialEq)]
-struct Delivered(u64);
+struct Counter(u64);
 
-impl Reducible for Delivered {
+impl Reducible for Counter {
     type Action = ();
 
-    fn reduce(self: std::rc::Rc<Self>, (): ()) -> std::rc::Rc<Self> {
-        std::rc::Rc::new(Delivered(self.0 + 1))
+    fn reduce(self: Rc<Self>, (): ()) -> Rc<Self> {
+        Rc::new(Counter(self.0 + 1))
     }
 }
 

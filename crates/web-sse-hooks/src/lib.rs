@@ -1,0 +1,21 @@
+//! The framework-free half of [web-sse-yew] and [web-sse-leptos]: the options
+//! of their `use_event_source` hooks, the [`Controller`] that opens, follows,
+//! retries and closes one connection for a hook, and the bounded event log.
+//!
+//! Both hook crates are thin adapters over this one design, so they behave
+//! the same: a fix here reaches both. Apps use the hook crates; this crate is
+//! for writing an adapter to another framework.
+//!
+//! [web-sse-yew]: https://docs.rs/web-sse-yew
+//! [web-sse-leptos]: https://docs.rs/web-sse-leptos
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms)]
+
+mod controller;
+mod log;
+mod options;
+
+pub use controller::{Controller, Sink};
+pub use log::push_bounded;
+pub use options::{ConnectionOptions, OnEvent, OnFailed, Options};
+pub use web_sse::{Error, EventSource, MessageEvent, ReadyState, ReconnectPolicy, Transport};
