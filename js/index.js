@@ -531,8 +531,11 @@ class Connection {
   nextAttemptAt = null;
   lastError = null;
   dispatch;
+  /** Whether the source failed for good (not closed by the page): its CLOSED is reported. */
+  failed = false;
   /** The state the last `statechange` reported. */
   #reported = [0, 0, null, null, null];
+  #pending = false;
 
   constructor(url, withCredentials, dispatchEvent) {
     this.url = url;
@@ -541,15 +544,22 @@ class Connection {
   }
 
   /**
-   * Dispatches `statechange` when the state differs from what the last one
-   * reported: transports may report the same state twice (fetch sends its
-   * state as a connection opens, and the open).
+   * Dispatches one `statechange`, after the current task's other changes,
+   * when the state differs from what the last one reported: a transition
+   * arrives in parts (fetch reports the wait and the error separately), and
+   * the page should see it once. Nothing after the page's close().
    */
   notify() {
-    const state = [this.readyState, this.attempt, this.retryDelay, this.nextAttemptAt, this.lastError];
-    if (state.every((value, i) => value === this.#reported[i])) return;
-    this.#reported = state;
-    this.dispatch(new Event('statechange'));
+    if (this.#pending) return;
+    this.#pending = true;
+    queueMicrotask(() => {
+      this.#pending = false;
+      if (this.readyState === 2 && !this.failed) return;
+      const state = [this.readyState, this.attempt, this.retryDelay, this.nextAttemptAt, this.lastError];
+      if (state.every((value, i) => value === this.#reported[i])) return;
+      this.#reported = state;
+      this.dispatch(new Event('statechange'));
+    });
   }
 }
 
@@ -568,6 +578,8 @@ class ParsedConnection extends Connection {
 
   close() {
     this.readyState = 2;
+    this.retryDelay = null;
+    this.nextAttemptAt = null;
   }
 
   open(origin) {
@@ -578,6 +590,7 @@ class ParsedConnection extends Connection {
 
   /** Ends the source for good and says why on an `error` event. */
   fail(details) {
+    this.failed = true;
     this.close();
     this.dispatch(errorEvent(details, false));
   }
@@ -655,6 +668,8 @@ class FetchConnection extends ParsedConnection {
         break;
       case 3:
         this.lastError = failure(this.url, payload, true);
+        this.retryDelay = null;
+        this.nextAttemptAt = null;
         this.fail(payload);
         this.notify();
         return;
@@ -666,8 +681,7 @@ class FetchConnection extends ParsedConnection {
         this.retryDelay = payload.delay ?? null;
         this.nextAttemptAt = payload.nextAttemptAt ?? null;
     }
-    // Not after close(): nothing is dispatched once the page closed the source.
-    if (this.readyState !== 2) this.notify();
+    this.notify();
   }
 }
 
@@ -776,6 +790,8 @@ class NativeConnection extends Connection {
 
   close() {
     this.readyState = 2;
+    this.retryDelay = null;
+    this.nextAttemptAt = null;
     this.#stopWaiting();
     this.#stopIdleTimer();
     this.#native.close();
@@ -796,7 +812,7 @@ class NativeConnection extends Connection {
     this.#openedAt = Date.now();
     this.#seen();
     this.dispatch(new Event('open'));
-    if (this.readyState !== 2) this.notify();
+    this.notify();
   };
 
   #onError = (event) => {
@@ -815,7 +831,7 @@ class NativeConnection extends Connection {
       // Last-Event-ID header; the policy takes over only where it would give up.
       this.readyState = 0;
       this.dispatch(errorEvent({}, true));
-      if (this.readyState !== 2) this.notify();
+      this.notify();
       return;
     }
     native.close();
@@ -853,10 +869,11 @@ class NativeConnection extends Connection {
     // The timer first: an error listener that calls close() clears it.
     this.#wait(delay);
     this.dispatch(errorEvent({ ...details, attempt: this.attempt }, true));
-    if (this.readyState !== 2) this.notify();
+    this.notify();
   }
 
   #giveUp(details) {
+    this.failed = true;
     this.close();
     this.lastError = failure(this.url, details, true);
     this.dispatch(errorEvent(details, false));

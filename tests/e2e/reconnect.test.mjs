@@ -80,7 +80,8 @@ for (const transport of ['native', 'fetch']) {
           errors.push({ willRetry: event.willRetry, readyState: source.readyState });
         });
         source.addEventListener('statechange', () => {
-          if (source.retryDelay !== null) {
+          // One entry per wait: a wait may see more than one statechange.
+          if (source.retryDelay !== null && waits.at(-1)?.attempt !== source.attempt) {
             waits.push({
               attempt: source.attempt,
               delay: source.retryDelay,
