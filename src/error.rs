@@ -125,7 +125,7 @@ pub enum Error {
     /// [`EventSourceOptions::idle_timeout`](crate::EventSourceOptions::idle_timeout).
     #[error(
         "nothing arrived from the event source at {url} for {} ms, so the connection was          taken for dead and reopened; if the server is just quiet, make it send a comment          (`:`) more often than that, or raise EventSourceOptions::idle_timeout",
-        .idle.as_millis()
+        millis(.idle)
     )]
     Timeout {
         /// The source's URL.
@@ -174,6 +174,12 @@ pub enum Error {
         /// What serde_json reported.
         message: String,
     },
+}
+
+/// Whole milliseconds: `u128` (what `Duration::as_millis` gives) formats
+/// through several KiB of wasm that `u64` does not need.
+fn millis(duration: &std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Error {

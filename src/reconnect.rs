@@ -149,7 +149,10 @@ impl Backoff {
         } else {
             0.0
         };
-        Some(ceiling.mul_f64(share))
+        // Whole milliseconds, in integer and float arithmetic that cannot
+        // panic (Duration::mul_f64 can, and brings formatting code along).
+        let ceiling = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Some(Duration::from_millis((ceiling as f64 * share) as u64))
     }
 }
 

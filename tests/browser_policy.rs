@@ -174,9 +174,11 @@ async fn a_stable_connection_resets_the_backoff() {
     let (states, _states) = record_states(&source);
     let seen = wait_for_stats(&key, 10_000, "six connections", |s| s.connections >= 6).await;
     source.close();
+    // From one request to the next: 300 ms open, the drop reaching the
+    // client (Firefox takes longer), at most the 150 ms base, the request.
     for gap in seen.gaps() {
         assert!(
-            gap <= 300.0 + 150.0 + SLACK,
+            gap <= 300.0 + 150.0 + 2.0 * SLACK,
             "a reconnection after a stable connection waited too long: {:?}",
             seen.gaps()
         );
