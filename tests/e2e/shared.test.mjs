@@ -56,7 +56,7 @@ async function openTab(context) {
  * message, `log` each open and error with the readyState at the time.
  */
 function openSource({ page }, url, init = {}) {
-  return page.evaluate(({ url, init }) => {
+  return page.evaluate(async ({ url, init }) => {
     const es = new t.api.EventSource(url, { shared: true, lastEventIdParam: 'lastEventId', ...init });
     window.es = es;
     window.got = [];
@@ -67,7 +67,11 @@ function openSource({ page }, url, init = {}) {
     };
     es.addEventListener('open', () => window.log.push(['open', es.readyState]));
     es.addEventListener('error', (event) => window.log.push(['error', es.readyState, event.willRetry]));
-    return es.shared;
+    const shared = es.shared;
+    // The lock manager has this tab's request once a query from the same
+    // tab returns: tabs then queue for the lock in the order they opened.
+    await navigator.locks?.query();
+    return shared;
   }, { url, init });
 }
 
