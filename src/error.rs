@@ -18,7 +18,7 @@ pub enum Error {
     Unsupported,
 
     /// The browser could not parse the URL (the constructor threw `SyntaxError`).
-    #[error("cannot open an event source at {url:?}: {message}; pass an absolute URL or one relative to the page")]
+    #[error("cannot open an event source at \"{url}\": {message}; pass an absolute URL or one relative to the page")]
     InvalidUrl {
         /// The URL as it was given.
         url: String,
@@ -79,8 +79,9 @@ pub enum Error {
     /// The server answered 200 with a `Content-Type` other than
     /// `text/event-stream` (fetch transport). Always fatal, as in the spec.
     #[error(
-        "the event source at {url} answered with Content-Type {content_type:?}, not \
-         text/event-stream; make the server send text/event-stream for this URL"
+        "the event source at {url} answered with Content-Type {}, not \
+         text/event-stream; make the server send text/event-stream for this URL",
+        .content_type.as_deref().unwrap_or("(none)")
     )]
     NotEventStream {
         /// The source's URL.
@@ -167,7 +168,7 @@ pub enum Error {
     ///
     /// Only a stream item or a call result: it never ends a stream.
     #[cfg(feature = "json")]
-    #[error("the data of a {event_type:?} event is not the expected JSON: {message}")]
+    #[error("the data of a \"{event_type}\" event is not the expected JSON: {message}")]
     Json {
         /// The type of the event whose data failed to decode.
         event_type: String,

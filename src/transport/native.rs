@@ -79,7 +79,7 @@ fn with_param(url: &str, name: Option<&str>, id: &str) -> String {
     let Some(name) = name.filter(|_| !id.is_empty()) else {
         return url.to_owned();
     };
-    let (path, fragment) = url.split_at(url.find('#').unwrap_or(url.len()));
+    let (path, fragment) = url.split_once('#').unwrap_or((url, ""));
     let separator = if path.contains('?') { '&' } else { '?' };
     let mut out = String::with_capacity(url.len() + name.len() + id.len() + 2);
     out.push_str(path);
@@ -87,7 +87,10 @@ fn with_param(url: &str, name: Option<&str>, id: &str) -> String {
     out.push_str(&String::from(js_sys::encode_uri_component(name)));
     out.push('=');
     out.push_str(&String::from(js_sys::encode_uri_component(id)));
-    out.push_str(fragment);
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(fragment);
+    }
     out
 }
 
@@ -151,10 +154,7 @@ impl Inner {
         for event_type in this.watched.borrow().iter() {
             listeners.push(Self::listen(&weak, &raw, event_type));
         }
-        let old = this.connection.replace(Some(Connection {
-            raw,
-            listeners,
-        }));
+        let old = this.connection.replace(Some(Connection { raw, listeners }));
         drop(old);
     }
 
