@@ -668,8 +668,6 @@ class FetchConnection extends ParsedConnection {
         break;
       case 3:
         this.lastError = failure(this.url, payload, true);
-        this.retryDelay = null;
-        this.nextAttemptAt = null;
         this.fail(payload);
         this.notify();
         return;

@@ -330,6 +330,25 @@ for (const transport of ['native', 'fetch']) {
       assert.deepEqual([last.readyState, last.attempt, last.waiting], [1, 2, false]);
     });
 
+    test('close() in an error listener: no statechange after it, though the transition was under way', async () => {
+      const k = key(`close-in-listener-${transport}`);
+      const got = await run(async ({ url, transport }) => {
+        const source = new t.ES(url, { transport, reconnect: { base: 50, cap: 50 } });
+        const events = [];
+        source.addEventListener('statechange', () => events.push('statechange'));
+        source.onerror = () => {
+          events.push('error');
+          source.close();
+        };
+        await t.until(() => events.includes('error'), 5000, 'the error');
+        await t.sleep(200);
+        return { events, readyState: source.readyState, retryDelay: source.retryDelay };
+      }, { url: `${FIXTURE}/sse/fail?k=100&code=503&key=${k}`, transport });
+      assert.deepEqual(got, { events: ['error'], readyState: 2, retryDelay: null });
+      await staysQuiet(k, 50 + 2 * TOLERANCE, 'after close() in the error listener');
+      assert.equal((await stats(k)).connections, 1);
+    });
+
     for (const [what, route, options] of [
       ['waiting to reconnect', 'fail?k=100000&code=503', { reconnect: { base: 300, cap: 300 }, idleTimeout: 1000 }],
       ['open, with an idle timeout', 'tick?interval=50', { reconnect: true, idleTimeout: 1000 }],
