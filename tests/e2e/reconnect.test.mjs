@@ -263,6 +263,40 @@ for (const transport of ['native', 'fetch']) {
       }
     });
 
+    test('a drop while offline: one error, then no attempt (not even the browser\'s own) until online', async () => {
+      const k = key(`offline-open-${transport}`);
+      const cdp = await page.context().newCDPSession(page);
+      const network = (offline) => cdp.send('Network.emulateNetworkConditions', {
+        offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+      });
+      await cdp.send('Network.enable');
+      try {
+        // The server drops the connection after 1 s, once the page is
+        // offline (going offline does not end open connections); retry: 50
+        // makes a browser that retries by itself do it every 50 ms.
+        await run(async ({ url, transport }) => {
+          const source = new t.ES(url, { transport, reconnect: { base: 100, cap: 200 } });
+          window.offlineSource = source;
+          window.offlineErrors = 0;
+          source.addEventListener('error', () => { window.offlineErrors += 1; });
+          await t.next(source, 'message');
+        }, { url: `${FIXTURE}/sse/drop?retry=50&n=1&hold=1000&key=${k}`, transport });
+        await network(true);
+        await eventually('the dropped connection', () => run(() => window.offlineErrors >= 1), 5000);
+        const deadline = Date.now() + 1000;
+        while (Date.now() < deadline) {
+          await sleep(100);
+          assert.deepEqual(await run(() => [window.offlineErrors, window.offlineSource.readyState]), [1, 0], 'an attempt while offline');
+        }
+        await network(false);
+        await eventually('an attempt once online', async () => (await stats(k)).connections === 2, 5000);
+      } finally {
+        await network(false);
+        await run(() => window.offlineSource?.close());
+        await cdp.detach();
+      }
+    });
+
     test('bounded iterators: a consumer that lags keeps the newest `capacity` events, and `lagged` counts the rest', async () => {
       const k = key(`flood-${transport}`);
       const got = await run(async ({ base, k, transport }) => {
