@@ -1,0 +1,62 @@
+// Measures the reconnect policy's spacing against its bounds, from the
+// server's side: 20 sources per transport, each refused with 503 for 12
+// attempts, under { base: 100, cap: 800 }. For each wait n it prints the
+// ceiling min(cap, base × 2^n), the mean, min and max spacing the fixture
+// server saw, and the mean as a share of the ceiling (full jitter: ~0.5 plus
+// the round trip).
+//
+//   npm run build && node benches/reconnect.mjs
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { HOST, eventually, openHarness, root, startHarness } from '../tests/e2e/helpers.mjs';
+
+const FIXTURE_PORT = 18797;
+const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
+const SOURCES = 20;
+const ATTEMPTS = 12;
+const BASE = 100;
+const CAP = 800;
+
+const fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
+  env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
+  stdio: 'ignore',
+});
+let harness;
+try {
+  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  harness = await startHarness({ port: 18097 });
+  const { page } = await openHarness(harness);
+  for (const transport of ['native', 'fetch']) {
+    const keys = Array.from({ length: SOURCES }, (_, i) => `spacing-${transport}-${i}-${Date.now()}`);
+    // Five at a time: a source that got through holds one of the six
+    // HTTP/1.1 connections the browser allows per host.
+    for (let i = 0; i < keys.length; i += 5) {
+      await page.evaluate(async ({ fixture, keys, transport, base, cap, attempts }) => {
+        const sources = keys.map((k) => new t.ES(`${fixture}/sse/fail?k=${attempts + 1}&code=503&key=${k}`, {
+          transport, reconnect: { base, cap },
+        }));
+        await Promise.all(sources.map((source) => t.next(source, 'ready', 60000)));
+        for (const source of sources) source.close();
+      }, { fixture: FIXTURE, keys: keys.slice(i, i + 5), transport, base: BASE, cap: CAP, attempts: ATTEMPTS });
+    }
+    const spacings = await Promise.all(keys.map(async (k) => {
+      const { times } = await fetch(`${FIXTURE}/stats?key=${k}`).then((r) => r.json());
+      return times.slice(1).map((time, i) => time - times[i]);
+    }));
+    console.log(`\n${transport} transport: ${SOURCES} sources, ${ATTEMPTS} refused attempts each, base ${BASE} ms, cap ${CAP} ms\n`);
+    console.log('| wait | ceiling (ms) | mean (ms) | min (ms) | max (ms) | mean / ceiling |');
+    console.log('|---:|---:|---:|---:|---:|---:|');
+    let over = 0;
+    for (let n = 0; n < ATTEMPTS; n += 1) {
+      const ceiling = Math.min(CAP, BASE * 2 ** n);
+      const gaps = spacings.map((s) => s[n]);
+      const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+      over = Math.max(over, Math.max(...gaps) - ceiling);
+      console.log(`| ${n + 1} | ${ceiling} | ${mean.toFixed(0)} | ${Math.min(...gaps)} | ${Math.max(...gaps)} | ${(mean / ceiling).toFixed(2)} |`);
+    }
+    console.log(`\nlargest overshoot of a ceiling: ${over.toFixed(0)} ms (the round trip of a refused request)`);
+  }
+} finally {
+  await harness?.stop();
+  fixture.kill();
+}
