@@ -6,7 +6,8 @@
 #   3. the SSE fixture server       tests/fixture/server.mjs on 127.0.0.1:8787
 #   4. wasm-pack test               headless Chrome and Firefox: native and fetch transports with all
 #                                   features, then native with default features
-#   5. later stages                 the wasm-pack route, the page tests (npm run test:js), the examples
+#   5. later stages                 the wasm-pack route, the page tests (npm run test:js), the hook
+#                                   crates, the MSRV and minimum-version checks, the examples, a bench smoke run
 #
 # Fails fast; the summary at the end counts the tests of each stage.
 set -euo pipefail
@@ -162,6 +163,7 @@ total_passed=$((total_passed + hooks_passed))
 total_failed=$((total_failed + $(count "$stage_log" failed)))
 summary[-1]+="  $hooks_passed passed"
 stage msrv bash scripts/msrv.sh
+stage min-versions bash scripts/min-versions.sh
 stage examples npm run test:examples
 stage bench-smoke npm run bench -- --quick --no-doc
 
