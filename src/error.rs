@@ -185,7 +185,7 @@ fn millis(duration: &std::time::Duration) -> u64 {
 
 impl Error {
     /// Wraps any other exception.
-    #[cfg(feature = "fetch")]
+    #[cfg(any(feature = "fetch", feature = "shared"))]
     pub(crate) fn from_js(exception: &JsValue) -> Self {
         let (name, message) = name_and_message(exception);
         Error::Js { name, message }

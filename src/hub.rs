@@ -285,7 +285,7 @@ impl Hub {
     /// The stream broke a limit and one event was skipped: streams get the
     /// error as an item and go on, error listeners hear it with the current
     /// state.
-    #[cfg(feature = "fetch")]
+    #[cfg(any(feature = "fetch", feature = "shared"))]
     pub(crate) fn problem(&self, error: Error) {
         if self.state.get() == ReadyState::Closed {
             return;
@@ -296,6 +296,35 @@ impl Hub {
             Sink::Stream(_, queue) => queue.push(Err(error.clone())),
             _ => {}
         });
+    }
+
+    /// The reconnect progress a shared source's leader reports; state
+    /// listeners hear it when it changes anything.
+    #[cfg(feature = "shared")]
+    pub(crate) fn relayed_progress(
+        &self,
+        attempt: u32,
+        delay: Option<Duration>,
+        next_attempt_at: Option<f64>,
+        last_error: Option<Error>,
+    ) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        let changed = {
+            let mut progress = self.progress.borrow_mut();
+            let before = progress.clone();
+            progress.attempt = attempt;
+            progress.delay = delay;
+            progress.next_attempt_at = next_attempt_at;
+            if last_error.is_some() {
+                progress.last_error = last_error;
+            }
+            *progress != before
+        };
+        if changed {
+            self.state_changed();
+        }
     }
 
     /// Closes for good: the driver stops, streams end after what they hold.

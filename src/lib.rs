@@ -40,6 +40,9 @@
 //! # Features
 //! - `json`: `EventSource::subscribe_json`, `EventSource::on_json` and
 //!   `MessageEvent::json`, decoding event data with serde.
+//! - `shared`: `EventSourceOptions::shared`, one connection for every tab,
+//!   window and worker of an origin that opens the same source (a leader
+//!   elected with Web Locks relays the events over a `BroadcastChannel`).
 //! - `js`: the wasm half of the npm package; only its build turns it on. Without
 //!   it the crate exports nothing to JavaScript.
 #![deny(missing_docs)]
@@ -70,3 +73,5 @@ pub use source::{is_supported, EventSource};
 pub use stream::EventStream;
 #[cfg(feature = "json")]
 pub use stream::JsonStream;
+#[cfg(feature = "shared")]
+pub use transport::shared::SharedRole;

@@ -57,6 +57,8 @@ pub struct EventSourceOptions {
     /// `None`: the transport's default.
     pub(crate) idle_timeout: Option<Option<Duration>>,
     pub(crate) stream_capacity: usize,
+    #[cfg(feature = "shared")]
+    pub(crate) shared: bool,
 }
 
 impl Default for EventSourceOptions {
@@ -73,6 +75,8 @@ impl Default for EventSourceOptions {
             last_event_id: None,
             idle_timeout: None,
             stream_capacity: STREAM_CAPACITY,
+            #[cfg(feature = "shared")]
+            shared: false,
         }
     }
 }
@@ -234,6 +238,46 @@ impl EventSourceOptions {
     /// with the newest, as tokio's broadcast channel does. At least 1.
     pub fn stream_capacity(mut self, capacity: usize) -> Self {
         self.stream_capacity = capacity.max(1);
+        self
+    }
+
+    /// Share one connection with every source of the same key in the other
+    /// tabs, windows and workers of the origin (cargo feature `shared`).
+    ///
+    /// On HTTP/1.1 a browser opens at most 6 connections per host, and each
+    /// tab holding a stream takes one. With `shared(true)` the sources of a
+    /// key elect a leader with a Web Lock; only the leader connects (with
+    /// these options, unshared) and relays every event over a
+    /// `BroadcastChannel`. The key is the resolved URL, the transport and the
+    /// credentials, and on the fetch transport the method, headers and body:
+    /// different keys never share. It speaks the protocol of the npm
+    /// package's `shared: true`, on the same lock and channel names, so
+    /// Rust and JavaScript sources of one origin share too.
+    ///
+    /// When the leader closes or its page goes away, the next source in the
+    /// lock's queue connects from the last event ID it delivered (the
+    /// `Last-Event-ID` header on fetch; on native the query parameter named by
+    /// [`last_event_id_param`](Self::last_event_id_param)), and drops the
+    /// events the others already had: nothing lost where the server honours
+    /// the ID, nothing delivered twice. Every source sees the hand-over as a
+    /// reconnection. Listeners, streams and state work as on any source;
+    /// [`EventSource::shared_role`](crate::EventSource::shared_role) tells this
+    /// source's part. Without `navigator.locks` or `BroadcastChannel` the
+    /// source connects on its own and its role is
+    /// [`SharedRole::Unshared`](crate::SharedRole::Unshared).
+    ///
+    /// ```no_run
+    /// use web_sse::{EventSource, EventSourceOptions};
+    ///
+    /// let options = EventSourceOptions::new()
+    ///     .shared(true)
+    ///     .last_event_id_param("lastEventId");
+    /// let source = EventSource::with_options("/events", &options)?;
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    #[cfg(feature = "shared")]
+    pub fn shared(mut self, shared: bool) -> Self {
+        self.shared = shared;
         self
     }
 

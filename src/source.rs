@@ -181,6 +181,33 @@ impl EventSource {
         Listener::new(Rc::downgrade(&self.hub), self.hub.on_state_change(callback))
     }
 
+    /// This source's part in a shared connection (cargo feature `shared`):
+    /// [`SharedRole::Leader`](crate::SharedRole::Leader) while it holds the
+    /// connection for every source of its key,
+    /// [`Follower`](crate::SharedRole::Follower) while another one does, and
+    /// [`Unshared`](crate::SharedRole::Unshared) when it was opened without
+    /// [`EventSourceOptions::shared`] or where it cannot share (no
+    /// `navigator.locks` or `BroadcastChannel`).
+    ///
+    /// A source starts as a follower and may become the leader later, when
+    /// the leader before it closes or its page goes away.
+    ///
+    /// ```no_run
+    /// use web_sse::{EventSource, EventSourceOptions, SharedRole};
+    ///
+    /// let source = EventSource::with_options("/events", &EventSourceOptions::new().shared(true))?;
+    /// if source.shared_role() == SharedRole::Unshared {
+    ///     // No Web Locks here (an insecure context, say): one connection per tab.
+    /// }
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    #[cfg(feature = "shared")]
+    pub fn shared_role(&self) -> crate::SharedRole {
+        self.hub
+            .driver()
+            .map_or(crate::SharedRole::Unshared, |driver| driver.shared_role())
+    }
+
     /// The URL, resolved against the page.
     pub fn url(&self) -> String {
         self.hub.url.clone()

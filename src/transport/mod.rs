@@ -13,6 +13,8 @@ use crate::{Error, EventSourceOptions, Transport};
 pub(crate) mod fetch;
 mod native;
 mod online;
+#[cfg(feature = "shared")]
+pub(crate) mod shared;
 #[cfg(feature = "fetch")]
 pub(crate) mod stream;
 #[cfg(feature = "fetch")]
@@ -31,10 +33,21 @@ pub(crate) trait Driver {
     fn raw(&self) -> Option<web_sys::EventSource> {
         None
     }
+
+    /// This source's part in a shared connection; only the shared driver
+    /// has one.
+    #[cfg(feature = "shared")]
+    fn shared_role(&self) -> shared::SharedRole {
+        shared::SharedRole::Unshared
+    }
 }
 
 /// Opens a connection to `url` with the transport the options choose.
 pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
+    #[cfg(feature = "shared")]
+    if options.shared {
+        return shared::open(url, options);
+    }
     match options.transport {
         Transport::Native => native::open(url, options),
         #[cfg(feature = "fetch")]

@@ -1,0 +1,429 @@
+//! Shared sources (`EventSourceOptions::shared`), against the fixture's
+//! `/sse/feed`: one timeline of events with consecutive ids per key, which a
+//! request with a last event ID resumes after it.
+//!
+//! Several sources of one key in one page share as tabs do: each has its own
+//! lock request and channel object, and a BroadcastChannel delivers to the
+//! page's other objects of the same name. What the server sees (connections,
+//! the most open at once, each request's last event ID) is the proof.
+#![cfg(all(target_arch = "wasm32", feature = "shared"))]
+
+mod browser_support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use browser_support::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sse::{EventSource, EventSourceOptions, Listener, SharedRole};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The transport under test, shared; native resumes through the query
+/// parameter the fixture reads.
+fn shared_options() -> EventSourceOptions {
+    options().shared(true).last_event_id_param("lastEventId")
+}
+
+/// What one source delivered: the ids of its events, and the last id it had
+/// delivered at each `error` (a hand-over is one, for every survivor).
+#[derive(Default)]
+struct Log {
+    ids: Vec<u64>,
+    at_errors: Vec<Option<u64>>,
+}
+
+struct Recorded {
+    source: EventSource,
+    log: Rc<RefCell<Log>>,
+    _listeners: [Listener; 2],
+}
+
+fn record(source: EventSource) -> Recorded {
+    let log = Rc::new(RefCell::new(Log::default()));
+    let on_message = source.on_message({
+        let log = log.clone();
+        move |event| {
+            let id = event
+                .last_event_id()
+                .parse()
+                .expect("the feed's ids are numbers");
+            log.borrow_mut().ids.push(id);
+        }
+    });
+    let on_error = source.on_error({
+        let log = log.clone();
+        move |_| {
+            let last = log.borrow().ids.last().copied();
+            log.borrow_mut().at_errors.push(last);
+        }
+    });
+    Recorded {
+        source,
+        log,
+        _listeners: [on_message, on_error],
+    }
+}
+
+fn open_recorded(url: &str, options: &EventSourceOptions, n: usize) -> Vec<Recorded> {
+    (0..n)
+        .map(|_| record(EventSource::with_options(url, options).expect("opens")))
+        .collect()
+}
+
+/// The most connections of the key the server had open at once.
+async fn max_open(key: &str) -> u32 {
+    let text = fetch_text(&url("/stats", key), false).await;
+    json_field(&text, "maxOpen").as_f64().unwrap_or(0.0) as u32
+}
+
+fn roles(sources: &[Recorded]) -> Vec<SharedRole> {
+    sources.iter().map(|r| r.source.shared_role()).collect()
+}
+
+/// Panics unless `ids` go up by one, with no gap and no repeat.
+fn assert_consecutive(ids: &[u64], what: &str) {
+    for pair in ids.windows(2) {
+        assert_eq!(
+            pair[1],
+            pair[0] + 1,
+            "{what}: {} follows {} (a lost or repeated event) in {ids:?}",
+            pair[1],
+            pair[0]
+        );
+    }
+}
+
+async fn wait_for_events(sources: &[Recorded], at_least: u64, what: &str) {
+    wait_until(8000, what, || {
+        sources
+            .iter()
+            .all(|r| r.log.borrow().ids.last().is_some_and(|&id| id >= at_least))
+    })
+    .await;
+}
+
+async fn one_leader(sources: &[Recorded]) -> usize {
+    wait_until(5000, "one source to lead", || {
+        roles(sources)
+            .iter()
+            .filter(|r| **r == SharedRole::Leader)
+            .count()
+            == 1
+    })
+    .await;
+    roles(sources)
+        .iter()
+        .position(|r| *r == SharedRole::Leader)
+        .expect("a leader")
+}
+
+#[wasm_bindgen_test]
+async fn sources_of_one_key_share_one_connection() {
+    let key = unique_key("shared-one");
+    let url = url("/sse/feed?interval=20", &key);
+    let sources = open_recorded(&url, &shared_options(), 6);
+    wait_for_events(&sources, 1, "a first event everywhere").await;
+    let first = sources[0].log.borrow().ids[0];
+    wait_for_events(&sources, first + 29, "30 events everywhere").await;
+
+    let stats = stats(&key).await;
+    assert_eq!(
+        (stats.connections, max_open(&key).await),
+        (1, 1),
+        "6 shared sources, one connection: {stats:?}"
+    );
+    let roles = roles(&sources);
+    assert_eq!(
+        (
+            roles.iter().filter(|r| **r == SharedRole::Leader).count(),
+            roles.iter().filter(|r| **r == SharedRole::Follower).count()
+        ),
+        (1, 5),
+        "{roles:?}"
+    );
+    let expected: Vec<u64> = (first..first + 30).collect();
+    for (i, recorded) in sources.iter().enumerate() {
+        let ids = &recorded.log.borrow().ids;
+        assert_eq!(
+            ids[..30],
+            expected[..],
+            "source {i} got every event, in order"
+        );
+        assert_consecutive(ids, &format!("source {i}"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn closing_the_leader_hands_over_without_loss_or_repeat() {
+    const HANDOVERS: usize = 4;
+    let key = unique_key("shared-handover");
+    let url = url("/sse/feed?interval=20", &key);
+    let mut sources = open_recorded(&url, &shared_options(), HANDOVERS + 1);
+    let mut closed = Vec::new();
+    wait_for_events(&sources, 1, "a first event everywhere").await;
+    for handover in 1..=HANDOVERS {
+        let last = sources
+            .iter()
+            .filter_map(|r| r.log.borrow().ids.last().copied())
+            .max()
+            .unwrap_or(0);
+        wait_for_events(&sources, last + 10, "10 more events everywhere").await;
+        let leader = one_leader(&sources).await;
+        let gone = sources.remove(leader);
+        gone.source.close();
+        closed.push(gone);
+
+        // The next source in the lock's queue connects, with the ID of the
+        // last event it delivered.
+        let stats = wait_for_stats(&key, 5000, "the new leader's request", |s| {
+            s.connections as usize == handover + 1
+        })
+        .await;
+        let leader = one_leader(&sources).await;
+        let resumed_from = sources[leader]
+            .log
+            .borrow()
+            .at_errors
+            .last()
+            .copied()
+            .flatten()
+            .expect("the new leader saw the hand-over as a reconnect, after events");
+        assert_eq!(
+            stats.last_event_ids[handover],
+            Some(resumed_from.to_string()),
+            "hand-over {handover}: {stats:?}"
+        );
+        let after = resumed_from + 20;
+        wait_for_events(&sources, after, "20 events after the hand-over").await;
+    }
+
+    let stats = stats(&key).await;
+    assert_eq!(stats.connections as usize, HANDOVERS + 1, "{stats:?}");
+    assert_eq!(
+        stats.last_event_ids[0], None,
+        "the first leader starts fresh"
+    );
+    let survivor = &sources[0];
+    assert_eq!(survivor.source.shared_role(), SharedRole::Leader);
+    let log = survivor.log.borrow();
+    assert_consecutive(&log.ids, "the last survivor, across every hand-over");
+    assert_eq!(
+        log.at_errors.len(),
+        HANDOVERS,
+        "one reconnect per hand-over, no fatal error: {:?}",
+        log.at_errors
+    );
+    for (i, gone) in closed.iter().enumerate() {
+        assert_consecutive(&gone.log.borrow().ids, &format!("closed leader {i}"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn different_keys_do_not_share() {
+    let key = unique_key("shared-keys");
+    let base = url("/sse/feed?interval=20", &key);
+    let (one, two) = if is_fetch() {
+        (
+            shared_options().header("X-Tenant", "one"),
+            shared_options().header("X-Tenant", "two"),
+        )
+    } else {
+        (shared_options(), shared_options())
+    };
+    let other = if is_fetch() {
+        base.clone()
+    } else {
+        format!("{base}&other=1")
+    };
+    let mut sources = open_recorded(&base, &one, 2);
+    sources.extend(open_recorded(&other, &two, 2));
+    wait_for_events(&sources, 1, "events everywhere").await;
+    let last = sources[0].log.borrow().ids[0];
+    wait_for_events(&sources, last + 5, "more events everywhere").await;
+    let stats = stats(&key).await;
+    assert_eq!(stats.connections, 2, "two keys, two connections: {stats:?}");
+    let leaders = roles(&sources)
+        .iter()
+        .filter(|r| **r == SharedRole::Leader)
+        .count();
+    assert_eq!(leaders, 2, "{:?}", roles(&sources));
+}
+
+#[wasm_bindgen_test]
+async fn unshared_sources_connect_on_their_own() {
+    let key = unique_key("shared-off");
+    let url = url("/sse/feed?interval=20", &key);
+    let sources = open_recorded(&url, &options().shared(false), 3);
+    wait_for_events(&sources, 1, "events everywhere").await;
+    wait_for_stats(&key, 3000, "three connections", |s| s.connections == 3).await;
+    assert_eq!(roles(&sources), [SharedRole::Unshared; 3]);
+}
+
+#[wasm_bindgen_test]
+async fn without_web_locks_a_shared_source_connects_alone() {
+    let key = unique_key("shared-nolocks");
+    let url = url("/sse/feed?interval=20", &key);
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    // An own property hides the prototype's getter, as a browser without Web
+    // Locks (or an insecure context) has none.
+    let hidden = js_sys::Object::new();
+    js_sys::Reflect::set(&hidden, &"value".into(), &JsValue::UNDEFINED).unwrap();
+    js_sys::Reflect::set(&hidden, &"configurable".into(), &JsValue::TRUE).unwrap();
+    js_sys::Object::define_property(
+        navigator.unchecked_ref::<js_sys::Object>(),
+        &"locks".into(),
+        &hidden,
+    );
+    let sources = open_recorded(&url, &shared_options(), 2);
+    js_sys::Reflect::delete_property(navigator.unchecked_ref::<js_sys::Object>(), &"locks".into())
+        .unwrap();
+    assert!(
+        js_sys::Reflect::get(&navigator, &"locks".into())
+            .unwrap()
+            .is_object(),
+        "restored"
+    );
+    assert_eq!(roles(&sources), [SharedRole::Unshared; 2]);
+    wait_for_events(&sources, 1, "events everywhere").await;
+    wait_for_stats(&key, 3000, "two connections", |s| s.connections == 2).await;
+}
+
+// The npm package's shared source, js/shared.js, as another tab would run it.
+// The native transport only: its leader is the browser's own EventSource
+// (the package's fetch class needs the package's wasm).
+#[wasm_bindgen(module = "/js/shared.js")]
+extern "C" {
+    type SharedConnection;
+
+    #[wasm_bindgen(constructor)]
+    fn new(
+        url: &str,
+        init: &JsValue,
+        class: &JsValue,
+        dispatch: &js_sys::Function,
+    ) -> SharedConnection;
+
+    #[wasm_bindgen(method)]
+    fn close(this: &SharedConnection);
+
+    #[wasm_bindgen(method, getter)]
+    fn shared(this: &SharedConnection) -> String;
+
+    #[wasm_bindgen(method, getter)]
+    fn wanted(this: &SharedConnection) -> JsValue;
+}
+
+/// A JS shared source of `url` on the native transport, with the ids of the
+/// `message` events it dispatches.
+struct JsSource {
+    connection: SharedConnection,
+    ids: Rc<RefCell<Vec<u64>>>,
+    _dispatch: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl JsSource {
+    fn open(url: &str) -> JsSource {
+        let ids = Rc::new(RefCell::new(Vec::new()));
+        let dispatch = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let ids = ids.clone();
+            move |event: web_sys::Event| {
+                if let Some(message) = event.dyn_ref::<web_sys::MessageEvent>() {
+                    if event.type_() == "message" {
+                        ids.borrow_mut().push(
+                            message
+                                .last_event_id()
+                                .parse()
+                                .expect("the feed's ids are numbers"),
+                        );
+                    }
+                }
+            }
+        });
+        let init = js_sys::Object::new();
+        js_sys::Reflect::set(&init, &"shared".into(), &JsValue::TRUE).unwrap();
+        js_sys::Reflect::set(&init, &"lastEventIdParam".into(), &"lastEventId".into()).unwrap();
+        let class = js_sys::Reflect::get(&js_sys::global(), &"EventSource".into()).unwrap();
+        let connection =
+            SharedConnection::new(url, &init, &class, dispatch.as_ref().unchecked_ref());
+        // What the package's EventSource does for a `message` listener.
+        let wanted = connection.wanted();
+        let add: js_sys::Function = js_sys::Reflect::get(&wanted, &"add".into())
+            .unwrap()
+            .unchecked_into();
+        add.call1(&wanted, &"message".into()).unwrap();
+        JsSource {
+            connection,
+            ids,
+            _dispatch: dispatch,
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn rust_and_javascript_sources_share_one_connection() {
+    let key = unique_key("shared-interop");
+    let url = url("/sse/feed?interval=20", &key);
+    let native = EventSourceOptions::new()
+        .shared(true)
+        .last_event_id_param("lastEventId");
+    // The JS source asks for the lock first, so it leads.
+    let js = JsSource::open(&url);
+    let sources = open_recorded(&url, &native, 2);
+    wait_for_events(&sources, 1, "the JS leader's events in Rust").await;
+    let first = sources[0].log.borrow().ids[0];
+    wait_for_events(&sources, first + 10, "10 events in Rust").await;
+    assert_eq!(js.connection.shared(), "leader");
+    assert_eq!(roles(&sources), [SharedRole::Follower; 2]);
+    wait_until(3000, "the JS leader's own events", || {
+        js.ids.borrow().len() >= 10
+    })
+    .await;
+    assert_eq!(
+        stats(&key).await.connections,
+        1,
+        "one connection for JS and Rust"
+    );
+
+    // A Rust source takes over from the JS leader, resumes, and relays to a
+    // JS follower.
+    let follower = JsSource::open(&url);
+    wait_until(3000, "the JS follower's first events", || {
+        !follower.ids.borrow().is_empty()
+    })
+    .await;
+    js.connection.close();
+    let stats = wait_for_stats(&key, 5000, "the Rust leader's request", |s| {
+        s.connections == 2
+    })
+    .await;
+    let leader = one_leader(&sources).await;
+    let resumed_from = sources[leader].log.borrow().at_errors[0].expect("events before");
+    assert_eq!(stats.last_event_ids[1], Some(resumed_from.to_string()));
+    wait_for_events(&sources, resumed_from + 20, "20 events after the hand-over").await;
+    wait_until(
+        3000,
+        "the JS follower's events from the Rust leader",
+        || {
+            follower
+                .ids
+                .borrow()
+                .last()
+                .is_some_and(|&id| id >= resumed_from + 20)
+        },
+    )
+    .await;
+    assert_eq!(follower.connection.shared(), "follower");
+    for (i, recorded) in sources.iter().enumerate() {
+        assert_consecutive(&recorded.log.borrow().ids, &format!("Rust source {i}"));
+    }
+    assert_consecutive(&follower.ids.borrow(), "the JS follower");
+    assert_eq!(stats_now(&key).await, 2, "still two connections in all");
+    follower.connection.close();
+}
+
+async fn stats_now(key: &str) -> u32 {
+    stats(key).await.connections
+}
