@@ -173,6 +173,7 @@ async fn closing_the_leader_hands_over_without_loss_or_repeat() {
         wait_for_events(&sources, last + 10, "10 more events everywhere").await;
         let leader = one_leader(&sources).await;
         let gone = sources.remove(leader);
+        let closed_at = js_sys::Date::now();
         gone.source.close();
         closed.push(gone);
 
@@ -196,6 +197,10 @@ async fn closing_the_leader_hands_over_without_loss_or_repeat() {
             Some(resumed_from.to_string()),
             "hand-over {handover}: {stats:?}"
         );
+        // The server's clock and the page's are one machine's.
+        let took = stats.times[handover] - closed_at;
+        console_log!("hand-over {handover}: the new leader's request {took:.0} ms after the close");
+        assert!(took < 2000.0, "hand-over {handover} took {took} ms");
         let after = resumed_from + 20;
         wait_for_events(&sources, after, "20 events after the hand-over").await;
     }
@@ -326,6 +331,13 @@ struct JsSource {
 
 impl JsSource {
     fn open(url: &str) -> JsSource {
+        let init = js_sys::Object::new();
+        js_sys::Reflect::set(&init, &"shared".into(), &JsValue::TRUE).unwrap();
+        js_sys::Reflect::set(&init, &"lastEventIdParam".into(), &"lastEventId".into()).unwrap();
+        Self::open_with(url, &init)
+    }
+
+    fn open_with(url: &str, init: &js_sys::Object) -> JsSource {
         let ids = Rc::new(RefCell::new(Vec::new()));
         let dispatch = Closure::<dyn FnMut(web_sys::Event)>::new({
             let ids = ids.clone();
@@ -342,12 +354,9 @@ impl JsSource {
                 }
             }
         });
-        let init = js_sys::Object::new();
-        js_sys::Reflect::set(&init, &"shared".into(), &JsValue::TRUE).unwrap();
-        js_sys::Reflect::set(&init, &"lastEventIdParam".into(), &"lastEventId".into()).unwrap();
         let class = js_sys::Reflect::get(&js_sys::global(), &"EventSource".into()).unwrap();
         let connection =
-            SharedConnection::new(url, &init, &class, dispatch.as_ref().unchecked_ref());
+            SharedConnection::new(url, init, &class, dispatch.as_ref().unchecked_ref());
         // What the package's EventSource does for a `message` listener.
         let wanted = connection.wanted();
         let add: js_sys::Function = js_sys::Reflect::get(&wanted, &"add".into())
@@ -426,4 +435,47 @@ async fn rust_and_javascript_sources_share_one_connection() {
 
 async fn stats_now(key: &str) -> u32 {
     stats(key).await.connections
+}
+
+/// The key is js/shared.js's on the fetch transport too: header names in
+/// another case and a lower-case method still name the Rust leader's lock and
+/// channel, so a JS source of the same request follows it.
+#[cfg(feature = "fetch")]
+#[wasm_bindgen_test]
+async fn a_javascript_fetch_source_of_the_same_request_follows_a_rust_leader() {
+    let key = unique_key("shared-interop-fetch");
+    let url = url("/sse/feed?interval=20", &key);
+    let rust = EventSourceOptions::new()
+        .transport(web_sse::Transport::Fetch)
+        .method("GET")
+        .header("X-Tenant", "one")
+        .shared(true);
+    let sources = open_recorded(&url, &rust, 1);
+    wait_for_events(&sources, 1, "the Rust leader's events").await;
+
+    let init = js_sys::Object::new();
+    let set = |key: &str, value: &JsValue| {
+        js_sys::Reflect::set(&init, &key.into(), value).unwrap();
+    };
+    let headers = js_sys::Object::new();
+    js_sys::Reflect::set(&headers, &"x-tenant".into(), &"one".into()).unwrap();
+    set("shared", &JsValue::TRUE);
+    set("transport", &"fetch".into());
+    set("method", &"get".into());
+    set("headers", &headers);
+    let follower = JsSource::open_with(&url, &init);
+    let first = sources[0].log.borrow().ids.last().copied().unwrap_or(0);
+    wait_until(3000, "the JS fetch follower's events", || {
+        follower
+            .ids
+            .borrow()
+            .last()
+            .is_some_and(|&id| id >= first + 10)
+    })
+    .await;
+    assert_eq!(follower.connection.shared(), "follower");
+    assert_eq!(sources[0].source.shared_role(), SharedRole::Leader);
+    assert_consecutive(&follower.ids.borrow(), "the JS fetch follower");
+    assert_eq!(stats_now(&key).await, 1, "one connection for both");
+    follower.connection.close();
 }
