@@ -26,11 +26,46 @@
 //   elected {e, s, resume}  a new leader; `s` is its sequence base
 //   open {e}, error {e, readyState, details}      the leader's connection
 //   event {e, s, type, data, id, origin, r}       one event; `r` is the reconnection time
+// An `error` with readyState 2 (CLOSED) is fatal: the server refused the
+// stream for good, and every tab closes.
+//
+// Locks (`key` is the JSON key above):
+//   web-sse:<key>                  the leadership, requested by every source
+//   web-sse-member:<key>:<token>   held by each source from its start to its
+//                                  close (or its page's end)
+//
+// A fatal refusal makes exactly one request, whatever the number of tabs.
+// The lock manager and the channel are two paths with no order between them:
+// were the leader to release the leadership as it posts `error`, the next
+// tab in the queue could get the lock before the message and ask the server
+// again. So the leader keeps the lock through a hand-off (#refuse): it lists
+// the member locks held (locks.query()), then posts the fatal `error`, then
+// requests each listed member lock and releases the leadership once every
+// one was granted, that is once each of those sources has closed (it
+// releases its member lock in close(), after it set CLOSED, which makes its
+// lock callback a no-op) or its page has gone. This is deterministic: a
+// listed member opened its channel before it asked for its lock, so before
+// the post, and the channel delivers the post to it; when the leadership
+// moves on, every listed source has taken the refusal. No timing decides
+// who connects. A source that opens after the list was taken is a later
+// source: it leads once the hand-off ends and asks the server again, as a
+// new source would. A backstop (FATAL_HANDOFF_MS) ends the hand-off if a
+// listed source never answers (a hung page, or a browser that registered
+// its channel after the post), so no lock outlives it. Message shapes are
+// unchanged; a source without a member lock (an older version) is not
+// waited for, and may ask once more, as before.
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 const DEFAULT_RECONNECTION_TIME = 3000;
+/**
+ * The longest a fatal hand-off holds the leadership (see the header). It ends
+ * long before, as soon as the listed sources have closed; this only bounds
+ * the wait of a source that opened after the refusal when a listed one is
+ * stuck.
+ */
+const FATAL_HANDOFF_MS = 5000;
 
 /**
  * Whether this global scope can share a connection: Web Locks elect the
@@ -117,6 +152,13 @@ export class SharedConnection {
   #abort = new AbortController();
   /** Ends the lock's hold (resolves the promise the lock callback returned). */
   #release = null;
+  /** The member locks' common prefix, and this source's own member lock. */
+  #members;
+  #member;
+  /** Ends the member lock's hold. */
+  #leave = null;
+  /** A fatal hand-off owns the leadership and the channel (#refuse). */
+  #handingOff = false;
   /** The leader's unshared source. */
   #inner = null;
   /** The event types any tab of this key listens to. */
@@ -156,7 +198,15 @@ export class SharedConnection {
     this.#channel = new BroadcastChannel(name);
     this.#channel.onmessage = (message) => this.#receive(message.data);
     this.#post({ t: 'hello', types: [...this.#types] });
-    globalThis.navigator.locks.request(name, { signal: this.#abort.signal }, () => this.#lead())
+    // The member lock is requested after the channel opened, and before the
+    // leadership: a leader that lists it knows this source hears its posts
+    // (see the header).
+    const { locks } = globalThis.navigator;
+    this.#members = `web-sse-member:${name.slice('web-sse:'.length)}:`;
+    this.#member = `${this.#members}${this.#token}`;
+    locks.request(this.#member, { signal: this.#abort.signal }, () => this.#hold())
+      .catch(() => {});
+    locks.request(name, { signal: this.#abort.signal }, () => this.#lead())
       // AbortError: closed while waiting for the lock.
       .catch(() => {});
   }
@@ -167,14 +217,25 @@ export class SharedConnection {
    */
   close() {
     if (this.readyState === CLOSED) return;
+    // First: a lock callback that runs from now on does nothing.
     this.readyState = CLOSED;
     this.#abort.abort();
     this.#inner?.close();
     this.#inner = null;
     this.#release?.();
     this.#release = null;
+    this.#leave?.();
+    this.#leave = null;
     this.#channel.onmessage = null;
-    this.#channel.close();
+    if (!this.#handingOff) this.#channel.close();
+  }
+
+  // The member lock's callback: held until close().
+  #hold() {
+    if (this.readyState === CLOSED) return undefined;
+    return new Promise((resolve) => {
+      this.#leave = resolve;
+    });
   }
 
   #post(message) {
@@ -215,7 +276,7 @@ export class SharedConnection {
     try {
       this.#inner = new this.#EventSource(this.url, init);
     } catch (error) {
-      this.#broadcast({ t: 'error', e: this.#token, readyState: CLOSED, details: { kind: 'request', message: error.message } });
+      this.#refuse({ kind: 'request', message: error.message });
       return held;
     }
     for (const type of ['open', 'error', 'statechange', ...this.#types]) this.#inner.addEventListener(type, this.#relay);
@@ -244,12 +305,49 @@ export class SharedConnection {
           details[name] = value;
         }
       }
-      this.#broadcast({ t: 'error', e: this.#token, readyState: inner.readyState, details });
+      if (inner.readyState === CLOSED) this.#refuse(details);
+      else this.#broadcast({ t: 'error', e: this.#token, readyState: inner.readyState, details });
     } else if (event.type === 'statechange') {
       const { attempt, retryDelay, nextAttemptAt, lastError } = inner;
       this.#broadcast({ t: 'policy', e: this.#token, attempt, retryDelay, nextAttemptAt, lastError: lastError && facts(lastError) });
     }
   };
+
+  /**
+   * The leader's connection failed for good: this source closes at once, and
+   * the other sources hear of it before anyone else may lead (see the
+   * header for why this order holds).
+   */
+  #refuse(details) {
+    const release = this.#release;
+    const channel = this.#channel;
+    const own = this.#member;
+    const prefix = this.#members;
+    const message = { t: 'error', e: this.#token, readyState: CLOSED, details };
+    // close() must neither release the leadership nor close the channel:
+    // the hand-off below owns both now.
+    this.#release = null;
+    this.#handingOff = true;
+    this.close();
+    this.dispatch(errorEvent(details, false));
+    this.#notify();
+    const { locks } = globalThis.navigator;
+    const stop = new AbortController();
+    const backstop = setTimeout(() => stop.abort(), FATAL_HANDOFF_MS);
+    locks.query()
+      .then(({ held = [] }) => held.map(({ name }) => name).filter((name) => typeof name === 'string' && name.startsWith(prefix) && name !== own))
+      .catch(() => [])
+      .then((listed) => {
+        channel.postMessage(message);
+        // Granted once the member has released it: closed, or gone.
+        return Promise.all(listed.map((name) => locks.request(name, { signal: stop.signal }, () => {}).catch(() => {})));
+      })
+      .finally(() => {
+        clearTimeout(backstop);
+        channel.close();
+        release?.();
+      });
+  }
 
   /** Dispatches `statechange` when the state differs from the last one reported. */
   #notify() {
