@@ -253,6 +253,7 @@ test('a worker shares the tabs\' connection, and leads when the tab that led clo
         const es = new EventSource(${JSON.stringify(url)}, { shared: true, lastEventIdParam: 'lastEventId' });
         es.onmessage = (event) => postMessage(['event', Number(event.data)]);
         es.onerror = () => postMessage(['error', es.readyState]);
+        postMessage(['shared', es.shared]);
         setInterval(() => postMessage(['shared', es.shared]), 50);`;
       window.got = [];
       window.log = [];
@@ -266,16 +267,32 @@ test('a worker shares the tabs\' connection, and leads when the tab that led clo
       window.es = { shared: 'unshared', readyState: 0, close: () => window.worker.terminate() };
     }, feed(k));
     const workerState = () => second.page.evaluate(() => ({ got: window.got, log: window.log, shared: window.workerShared }));
-    await eventually('the worker to get 20 events', async () => {
-      const state = await workerState();
-      return state.got.length >= 20 || (state.log.length > 0 && assert.fail(JSON.stringify(state.log)));
-    });
+    // Fails at once on a worker error (eventually() would retry past a
+    // throw), and a time-out says how far the worker and the leader got.
+    const workerUntil = async (what, check) => {
+      let failed = null;
+      try {
+        await eventually(what, async () => {
+          const state = await workerState();
+          if (state.log.length > 0 && state.log[0][0] === 'worker error') failed = state.log;
+          return failed !== null || check(state);
+        });
+      } catch (error) {
+        const { got, shared } = await workerState();
+        const leader = await read(first).catch(() => null);
+        error.message += `; the worker (${shared ?? 'not started'}) got ${got.length} events (${got[0]}..${got.at(-1)}), `
+          + `the first tab (${leader?.shared}) ${leader?.got.length}, stats ${JSON.stringify(await stats(k))}`;
+        throw error;
+      }
+      if (failed) assert.fail(JSON.stringify(failed));
+    };
+    await workerUntil('the worker to get 20 events', ({ got }) => got.length >= 20);
     assert.equal((await workerState()).shared, 'follower');
     assert.equal((await stats(k)).connections, 1);
     await first.page.evaluate(() => es.close());
-    await eventually('the worker to lead', async () => (await workerState()).shared === 'leader');
+    await workerUntil('the worker to lead', ({ shared }) => shared === 'leader');
     const last = (await workerState()).got.at(-1);
-    await eventually('the worker to get 20 more', async () => (await workerState()).got.at(-1) >= last + 20);
+    await workerUntil('the worker to get 20 more', ({ got }) => got.at(-1) >= last + 20);
     const s = await stats(k);
     const { got, log } = await workerState();
     console.log(`worker: server connections ${s.connections}, Last-Event-IDs ${s.lastEventIds.join(' ')}, worker got ${got[0]}..${got.at(-1)}`);
