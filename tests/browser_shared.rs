@@ -317,6 +317,9 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn shared(this: &SharedConnection) -> String;
 
+    #[wasm_bindgen(method, getter, js_name = readyState)]
+    fn ready_state(this: &SharedConnection) -> u16;
+
     #[wasm_bindgen(method, getter)]
     fn wanted(this: &SharedConnection) -> JsValue;
 }
@@ -478,4 +481,209 @@ async fn a_javascript_fetch_source_of_the_same_request_follows_a_rust_leader() {
     assert_consecutive(&follower.ids.borrow(), "the JS fetch follower");
     assert_eq!(stats_now(&key).await, 1, "one connection for both");
     follower.connection.close();
+}
+
+/// What a source reported of a refusal: each error it got.
+struct Refused {
+    source: EventSource,
+    errors: Rc<RefCell<Vec<web_sse::ErrorEvent>>>,
+    _listener: Listener,
+}
+
+fn open_refused(url: &str, options: &EventSourceOptions, n: usize) -> Vec<Refused> {
+    (0..n)
+        .map(|_| {
+            let source = EventSource::with_options(url, options).expect("opens");
+            let errors = Rc::new(RefCell::new(Vec::new()));
+            let listener = source.on_error({
+                let errors = errors.clone();
+                move |event| errors.borrow_mut().push(event.clone())
+            });
+            Refused {
+                source,
+                errors,
+                _listener: listener,
+            }
+        })
+        .collect()
+}
+
+/// Whether `source` got one error, fatal, and is closed.
+fn refused(source: &Refused) -> bool {
+    let errors = source.errors.borrow();
+    errors.len() == 1
+        && errors[0].is_fatal()
+        && source.source.ready_state() == web_sse::ReadyState::Closed
+}
+
+/// The Web Locks of this origin whose names hold `key`: (held, queued).
+async fn locks_of(key: &str) -> (Vec<String>, Vec<String>) {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+    let locks = js_sys::Reflect::get(&navigator, &"locks".into()).unwrap();
+    let query: js_sys::Function = js_sys::Reflect::get(&locks, &"query".into())
+        .unwrap()
+        .unchecked_into();
+    let promise: js_sys::Promise = query.call0(&locks).unwrap().unchecked_into();
+    let snapshot = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("locks.query()");
+    let names = |field: &str| -> Vec<String> {
+        let list = js_sys::Reflect::get(&snapshot, &field.into()).unwrap();
+        js_sys::Array::from(&list)
+            .iter()
+            .filter_map(|lock| js_sys::Reflect::get(&lock, &"name".into()).ok())
+            .filter_map(|name| name.as_string())
+            .filter(|name| name.contains(key))
+            .collect()
+    };
+    (names("held"), names("pending"))
+}
+
+/// Polls the lock manager until `n` member locks of `key` are held.
+async fn wait_for_members(key: &str, n: usize) {
+    let deadline = js_sys::Date::now() + 5000.0;
+    loop {
+        let (held, pending) = locks_of(key).await;
+        let members = held
+            .iter()
+            .filter(|name| name.starts_with("web-sse-member:"))
+            .count();
+        if members == n {
+            return;
+        }
+        assert!(
+            js_sys::Date::now() < deadline,
+            "{n} member locks held: held {held:?}, queued {pending:?}"
+        );
+        sleep(20).await;
+    }
+}
+
+/// Polls until no lock of `key` is held or queued; `ms` below the 5 s
+/// backstop proves the hand-off ended because the members closed.
+async fn wait_for_no_locks(key: &str, ms: f64) {
+    let deadline = js_sys::Date::now() + ms;
+    loop {
+        let (held, pending) = locks_of(key).await;
+        if held.is_empty() && pending.is_empty() {
+            return;
+        }
+        assert!(
+            js_sys::Date::now() < deadline,
+            "locks left after {ms} ms: held {held:?}, queued {pending:?}"
+        );
+        sleep(20).await;
+    }
+}
+
+/// The leader's request is held by the fixture until every source is set,
+/// so the refusal reaches a full lock queue: none of them may ask again.
+#[wasm_bindgen_test]
+async fn a_fatal_refusal_makes_one_request_and_closes_every_source() {
+    const SOURCES: usize = 6;
+    let key = unique_key("shared-fatal");
+    let url = url("/sse/status?code=404&gate=1", &key);
+    let sources = open_refused(&url, &shared_options(), SOURCES);
+    wait_for_stats(&key, 5000, "the leader's request", |s| s.connections == 1).await;
+    wait_for_members(&key, SOURCES).await;
+    fetch_text(&browser_support::url("/gate", &key), false).await;
+
+    wait_until(5000, "a fatal error in every source", || {
+        sources.iter().all(refused)
+    })
+    .await;
+    wait_for_no_locks(&key, 3000.0).await;
+    let stats = stats(&key).await;
+    assert_eq!(
+        stats.connections, 1,
+        "{SOURCES} sources, one refusal: {stats:?}"
+    );
+    for (i, source) in sources.iter().enumerate() {
+        let errors = source.errors.borrow();
+        assert_eq!(errors.len(), 1, "source {i}: {errors:?}");
+        assert_refused(errors[0].error().expect("why"), &url, Some(404));
+    }
+    assert_eq!(
+        refused_roles(&sources),
+        roles_with_one_leader(SOURCES),
+        "the first source led, the others followed to the end"
+    );
+
+    // A source opened after the refusal is a new source: it leads and asks
+    // again (the gate is open now, so the server answers at once).
+    let later = open_refused(&url, &shared_options(), 1);
+    wait_until(5000, "the later source's fatal error", || {
+        refused(&later[0])
+    })
+    .await;
+    assert_eq!(later[0].source.shared_role(), SharedRole::Leader);
+    wait_for_no_locks(&key, 3000.0).await;
+    assert_eq!(stats_now(&key).await, 2, "one request more");
+}
+
+fn roles_with_one_leader(n: usize) -> Vec<SharedRole> {
+    let mut roles = vec![SharedRole::Follower; n];
+    roles[0] = SharedRole::Leader;
+    roles
+}
+
+fn refused_roles(sources: &[Refused]) -> Vec<SharedRole> {
+    sources.iter().map(|r| r.source.shared_role()).collect()
+}
+
+/// A JS leader waits for the Rust sources' member locks, and a Rust leader
+/// for the JS sources': one request either way.
+#[wasm_bindgen_test]
+async fn a_fatal_refusal_in_a_page_of_rust_and_javascript_sources_makes_one_request() {
+    for js_leads in [true, false] {
+        let key = unique_key(if js_leads {
+            "shared-fatal-js-leads"
+        } else {
+            "shared-fatal-rust-leads"
+        });
+        let url = url("/sse/status?code=404&gate=1", &key);
+        let native = EventSourceOptions::new().shared(true);
+        let mut js = Vec::new();
+        if js_leads {
+            js.push(JsSource::open(&url));
+        }
+        let rust = open_refused(&url, &native, 3);
+        js.push(JsSource::open(&url));
+        js.push(JsSource::open(&url));
+        let total = rust.len() + js.len();
+        wait_for_stats(&key, 5000, "the leader's request", |s| s.connections == 1).await;
+        wait_for_members(&key, total).await;
+        fetch_text(&browser_support::url("/gate", &key), false).await;
+
+        wait_until(5000, "every source closed on the refusal", || {
+            rust.iter().all(refused) && js.iter().all(|s| s.connection.ready_state() == 2)
+        })
+        .await;
+        wait_for_no_locks(&key, 3000.0).await;
+        let stats = stats(&key).await;
+        assert_eq!(
+            stats.connections, 1,
+            "JS leads: {js_leads}; {total} sources, one refusal: {stats:?}"
+        );
+        if js_leads {
+            assert_eq!(js[0].connection.shared(), "leader");
+            assert_eq!(refused_roles(&rust), [SharedRole::Follower; 3]);
+        } else {
+            assert_eq!(refused_roles(&rust), roles_with_one_leader(3));
+        }
+        for (i, source) in js.iter().enumerate().skip(usize::from(js_leads)) {
+            assert_eq!(source.connection.shared(), "follower", "JS source {i}");
+        }
+        // Native leaders: the browser tells no reason.
+        for source in &rust {
+            let errors = source.errors.borrow();
+            assert!(
+                matches!(
+                    errors[0].error(),
+                    Some(web_sse::Error::ConnectionFailed { url: failed }) if *failed == url
+                ),
+                "{errors:?}"
+            );
+        }
+    }
 }

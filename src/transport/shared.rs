@@ -22,6 +22,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -68,6 +69,11 @@ const CLOSED: u16 = 2;
 /// What a relayed event tells JS followers as the reconnection time: the
 /// hub does not track the server's `retry:`, so the spec's usual default.
 const RECONNECTION_TIME: f64 = 3000.0;
+/// The longest a fatal hand-off holds the leadership (js/shared.js's
+/// `FATAL_HANDOFF_MS`). It ends long before, as soon as the listed sources
+/// have closed; this only bounds the wait of a source that opened after the
+/// refusal when a listed one is stuck.
+const FATAL_HANDOFF_MS: u32 = 5000;
 
 /// Opens a shared source, or an unshared one where this global scope cannot
 /// share.
@@ -87,22 +93,31 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
             .with_stream_capacity(options.stream_capacity),
     );
     let resumable = options.transport != Transport::Native || options.last_event_id_param.is_some();
+    let members = format!("web-sse-member:{}:", &name["web-sse:".len()..]);
+    let token = format!(
+        "{}-{}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 1e12) as u64
+    );
     let inner = Rc::new(Inner {
         hub: Rc::downgrade(&hub),
         url: url.to_owned(),
         resolved,
         resumable,
         options: unshared.clone(),
-        token: format!(
-            "{}-{}",
-            js_sys::Date::now() as u64,
-            (js_sys::Math::random() * 1e12) as u64
-        ),
+        member: format!("{members}{token}"),
+        members,
+        token,
+        locks,
+        request,
         channel,
         listener: RefCell::new(None),
         abort: web_sys::AbortController::new().ok(),
         lock_callback: RefCell::new(None),
+        member_callback: RefCell::new(None),
         release: RefCell::new(None),
+        leave: RefCell::new(None),
+        handing_off: Cell::new(false),
         connection: RefCell::new(None),
         types: RefCell::new(Vec::new()),
         seq: Cell::new(0.0),
@@ -131,33 +146,33 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
     inner.listener.replace(Some(listener));
     inner.post(&Message::Hello(Vec::new()));
 
-    // Kept until the source is dropped, not just closed: a lock granted just
-    // before the close still calls it, and it then returns at once, which
-    // releases the lock.
+    // The callbacks are kept until the source is dropped, not just closed: a
+    // lock granted just before the close still calls one, and it then
+    // returns at once, which releases the lock.
+    let member_callback = LockCallback::new({
+        let weak = weak.clone();
+        move |_lock: JsValue| {
+            weak.upgrade()
+                .map_or(JsValue::UNDEFINED, |inner| inner.hold())
+        }
+    });
     let callback = LockCallback::new(move |_lock: JsValue| {
         weak.upgrade()
             .map_or(JsValue::UNDEFINED, |inner| inner.lead())
     });
-    let lock_options = Object::new();
-    if let Some(abort) = &inner.abort {
-        set(&lock_options, "signal", &abort.signal());
-    }
-    match request.call3(&locks, &name.into(), &lock_options, callback.as_ref()) {
-        Ok(promise) => {
-            // Settles when the lock is released, or rejects (AbortError) when
-            // the source closes while waiting: handled, not reported to the page.
-            let promise = Promise::resolve(&promise);
-            spawn_local(async move {
-                let _ = JsFuture::from(promise).await;
-            });
-        }
-        Err(_) => {
-            // An opaque origin, say: no lock, so no sharing.
-            inner.close();
-            return super::open(url, &unshared);
-        }
-    }
+    // The member lock is requested after the channel opened, and before the
+    // leadership: a leader that lists it knows this source hears its posts
+    // (see the module docs).
+    let requested = inner
+        .request_lock(&inner.member, &member_callback)
+        .and_then(|()| inner.request_lock(&name, &callback));
+    inner.member_callback.replace(Some(member_callback));
     inner.lock_callback.replace(Some(callback));
+    if requested.is_err() {
+        // An opaque origin, say: no lock, so no sharing.
+        inner.close();
+        return super::open(url, &unshared);
+    }
     hub.set_driver(Box::new(SharedDriver(inner)));
     Ok(hub)
 }
@@ -279,13 +294,24 @@ struct Inner {
     options: EventSourceOptions,
     /// Tells this source's messages, while it leads, from earlier leaders'.
     token: String,
+    /// The member locks' common prefix, and this source's own member lock.
+    members: String,
+    member: String,
+    /// `navigator.locks` and its `request`.
+    locks: JsValue,
+    request: Function,
     channel: web_sys::BroadcastChannel,
     listener: RefCell<Option<EventListener>>,
     /// Withdraws the lock request on close.
     abort: Option<web_sys::AbortController>,
     lock_callback: RefCell<Option<LockCallback>>,
+    member_callback: RefCell<Option<LockCallback>>,
     /// Resolves the promise the lock callback returned: releases the lock.
     release: RefCell<Option<Function>>,
+    /// The same for the member lock.
+    leave: RefCell<Option<Function>>,
+    /// A fatal hand-off owns the leadership and the channel (`refuse`).
+    handing_off: Cell<bool>,
     /// The leader's unshared connection.
     connection: RefCell<Option<Rc<Hub>>>,
     /// The event types any source of this key listens to.
@@ -303,6 +329,35 @@ struct Inner {
 }
 
 impl Inner {
+    /// Asks for the lock `name`, withdrawn on close.
+    fn request_lock(&self, name: &str, callback: &LockCallback) -> Result<(), JsValue> {
+        let options = Object::new();
+        if let Some(abort) = &self.abort {
+            set(&options, "signal", &abort.signal());
+        }
+        let promise = self
+            .request
+            .call3(&self.locks, &name.into(), &options, callback.as_ref())?;
+        // Settles when the lock is released, or rejects (AbortError) when the
+        // source closes while waiting: handled, not reported to the page.
+        let promise = Promise::resolve(&promise);
+        spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
+        Ok(())
+    }
+
+    /// The member lock's callback: held until close().
+    fn hold(&self) -> JsValue {
+        if self.closed.get() {
+            return JsValue::UNDEFINED;
+        }
+        let mut leave = None;
+        let held = Promise::new(&mut |resolve, _reject| leave = Some(resolve));
+        self.leave.replace(leave);
+        held.into()
+    }
+
     fn post(&self, message: &Message) {
         if !self.closed.get() {
             // Plain objects of strings and numbers always clone.
@@ -381,11 +436,7 @@ impl Inner {
                 self.connection.replace(Some(Rc::clone(&connection)));
                 self.relay(&connection);
             }
-            Err(error) => self.broadcast(Message::Error {
-                e: self.token.clone(),
-                ready_state: CLOSED,
-                error: Some(error),
-            }),
+            Err(error) => self.refuse(Some(error)),
         }
         held.into()
     }
@@ -447,6 +498,10 @@ impl Inner {
     }
 
     fn relay_error(self: &Rc<Self>, event: &ErrorEvent) {
+        if event.is_fatal() {
+            self.refuse(event.error().cloned());
+            return;
+        }
         self.broadcast(Message::Error {
             e: self.token.clone(),
             ready_state: event.ready_state().as_u16(),
@@ -614,10 +669,124 @@ impl Inner {
         if let Some(release) = release {
             let _ = release.call0(&JsValue::UNDEFINED);
         }
+        let leave = self.leave.replace(None);
+        if let Some(leave) = leave {
+            let _ = leave.call0(&JsValue::UNDEFINED);
+        }
         let listener = self.listener.replace(None);
         drop(listener);
-        self.channel.close();
+        if !self.handing_off.get() {
+            self.channel.close();
+        }
     }
+
+    /// The leader's connection failed for good: this source closes at once,
+    /// and the other sources hear of it before anyone else may lead (see the
+    /// module docs for why this order holds).
+    fn refuse(self: &Rc<Self>, error: Option<Error>) {
+        let message = Message::Error {
+            e: self.token.clone(),
+            ready_state: CLOSED,
+            error: error.clone(),
+        }
+        .to_js();
+        // close() must neither release the leadership nor close the channel:
+        // the hand-off owns both now.
+        let release = self.release.replace(None);
+        self.handing_off.set(true);
+        self.close();
+        spawn_local(hand_off(HandOff {
+            locks: self.locks.clone(),
+            request: self.request.clone(),
+            channel: self.channel.clone(),
+            message,
+            members: self.members.clone(),
+            own: self.member.clone(),
+            release,
+        }));
+        if let Some(hub) = self.hub.upgrade() {
+            hub.ended(error);
+        }
+    }
+}
+
+/// What a fatal hand-off owns: it outlives the source, which may be dropped
+/// meanwhile, and leaves nothing behind when it ends.
+struct HandOff {
+    locks: JsValue,
+    request: Function,
+    channel: web_sys::BroadcastChannel,
+    /// The fatal `error` message.
+    message: JsValue,
+    members: String,
+    own: String,
+    /// Releases the leadership.
+    release: Option<Function>,
+}
+
+/// Lists the member locks held, posts the refusal, then waits until each
+/// listed member lock was granted (that source closed, or its page went)
+/// or the backstop fired, and only then closes the channel and releases the
+/// leadership.
+async fn hand_off(handoff: HandOff) {
+    let stop = web_sys::AbortController::new().ok();
+    // Dropped, so cleared, when the hand-off ends.
+    let _backstop = stop
+        .clone()
+        .map(|stop| Timeout::new(FATAL_HANDOFF_MS, move || stop.abort()));
+    let listed = held_members(&handoff).await;
+    let _ = handoff.channel.post_message(&handoff.message);
+    // Granted once the member has released it; returns at once, so the lock
+    // is released again.
+    let granted = LockCallback::new(|_lock: JsValue| JsValue::UNDEFINED);
+    let options = Object::new();
+    if let Some(stop) = &stop {
+        set(&options, "signal", &stop.signal());
+    }
+    // Every request is made (and its future listens) before any is awaited,
+    // as Promise.all would.
+    let waits: Vec<JsFuture> = listed
+        .iter()
+        .filter_map(|name| {
+            handoff
+                .request
+                .call3(&handoff.locks, &name.into(), &options, granted.as_ref())
+                .ok()
+        })
+        .map(|promise| JsFuture::from(Promise::resolve(&promise)))
+        .collect();
+    for wait in waits {
+        // AbortError: the backstop.
+        let _ = wait.await;
+    }
+    handoff.channel.close();
+    if let Some(release) = handoff.release {
+        let _ = release.call0(&JsValue::UNDEFINED);
+    }
+    drop(granted);
+}
+
+/// The names of the other sources' member locks held now
+/// (`navigator.locks.query()`); none if the query fails.
+async fn held_members(handoff: &HandOff) -> Vec<String> {
+    let query = Reflect::get(&handoff.locks, &"query".into())
+        .ok()
+        .and_then(|query| query.dyn_into::<Function>().ok());
+    let Some(promise) = query.and_then(|query| query.call0(&handoff.locks).ok()) else {
+        return Vec::new();
+    };
+    let Ok(snapshot) = JsFuture::from(Promise::resolve(&promise)).await else {
+        return Vec::new();
+    };
+    let held = get(&snapshot, "held");
+    if !Array::is_array(&held) {
+        return Vec::new();
+    }
+    Array::from(&held)
+        .iter()
+        .filter_map(|lock| text(&lock, "name"))
+        .filter(|name| name.starts_with(&handoff.members) && *name != handoff.own)
+        .collect()
 }
 
 /// The channel's messages (js/shared.js's header lists them; `e` is the
