@@ -16,6 +16,25 @@
 //! its role. The lock is held until the leader closes (the promise its
 //! callback returned resolves) or its page dies, and the browser hands it to
 //! the next source in the queue.
+//!
+//! Each source also holds a member lock, `web-sse-member:<key>:<token>` (the
+//! key's JSON, its own token), from its start to its close (taken after its channel
+//! opened and before it asks for the leadership), so that a fatal refusal
+//! makes exactly one request however many sources wait. The lock manager and
+//! the channel are two paths with no order between them: were the leader to
+//! release the leadership as it posts the fatal `error`, the next source in
+//! the queue could get it before the message and ask the server again. So
+//! the leader closes at once but keeps the leadership through a hand-off
+//! (`refuse`, `hand_off`): it lists the member locks held
+//! (`navigator.locks.query()`), posts the `error`, requests each listed
+//! member lock, and releases the leadership once it got all of them, that is
+//! once each of those sources has closed (it releases its member lock in
+//! `close`, after it is closed, so a lock callback it gets later does
+//! nothing) or its page has gone. A source opened after the list was taken
+//! leads once the hand-off ends and asks again, as a new source would. A
+//! backstop (`FATAL_HANDOFF_MS`) ends the hand-off if a listed source never
+//! answers. This is js/shared.js's hand-off, on the same names, so JS and
+//! Rust leaders wait for each other's sources.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
