@@ -46,7 +46,7 @@ extern "C" {
 }
 
 pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
-    let url = resolve(url)?;
+    let url = super::resolve(url)?;
     let hub = Rc::new(
         Hub::new(url.clone(), options.with_credentials)
             .with_stream_capacity(options.stream_capacity),
@@ -74,24 +74,6 @@ pub(crate) fn start(
     };
     spawn_local(run(output, Rc::clone(&control), request, parser, plan));
     Ok(control)
-}
-
-/// The URL resolved against the global's location, as `EventSource` does.
-fn resolve(url: &str) -> Result<String, Error> {
-    let base = js_sys::Reflect::get(&js_sys::global(), &"location".into())
-        .and_then(|location| js_sys::Reflect::get(&location, &"href".into()))
-        .ok()
-        .and_then(|href| href.as_string());
-    let parsed = match &base {
-        Some(base) => web_sys::Url::new_with_base(url, base),
-        None => web_sys::Url::new(url),
-    };
-    parsed
-        .map(|parsed| parsed.href())
-        .map_err(|exception| Error::InvalidUrl {
-            url: url.to_owned(),
-            message: message_of(&exception),
-        })
 }
 
 /// The request, built once and re-sent on each reconnect.

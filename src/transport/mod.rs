@@ -54,3 +54,27 @@ pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
         Transport::Fetch => fetch::open(url, options),
     }
 }
+
+/// The URL resolved against the global's location, as `EventSource` does
+/// (windows and workers alike): what the fetch and shared drivers key and
+/// request by.
+#[cfg(any(feature = "fetch", feature = "shared"))]
+pub(crate) fn resolve(url: &str) -> Result<String, Error> {
+    let base = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .and_then(|location| js_sys::Reflect::get(&location, &"href".into()))
+        .ok()
+        .and_then(|href| href.as_string());
+    let parsed = match &base {
+        Some(base) => web_sys::Url::new_with_base(url, base),
+        None => web_sys::Url::new(url),
+    };
+    parsed
+        .map(|parsed| parsed.href())
+        .map_err(|exception| match Error::from_js(&exception) {
+            Error::Js { message, .. } => Error::InvalidUrl {
+                url: url.to_owned(),
+                message,
+            },
+            other => other,
+        })
+}

@@ -102,7 +102,7 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
     let Some((locks, request)) = lock_manager() else {
         return super::open(url, &unshared);
     };
-    let resolved = resolve(url)?;
+    let resolved = super::resolve(url)?;
     let name = format!("web-sse:{}", key(&resolved, options)?);
     let Ok(channel) = web_sys::BroadcastChannel::new(&name) else {
         return super::open(url, &unshared);
@@ -213,27 +213,6 @@ fn lock_manager() -> Option<(JsValue, Function)> {
         .dyn_into::<Function>()
         .ok()?;
     Some((locks, request))
-}
-
-/// The URL resolved against the global's location, as `new URL(url, location.href)`.
-fn resolve(url: &str) -> Result<String, Error> {
-    let base = Reflect::get(&js_sys::global(), &"location".into())
-        .and_then(|location| Reflect::get(&location, &"href".into()))
-        .ok()
-        .and_then(|href| href.as_string());
-    let parsed = match &base {
-        Some(base) => web_sys::Url::new_with_base(url, base),
-        None => web_sys::Url::new(url),
-    };
-    parsed
-        .map(|parsed| parsed.href())
-        .map_err(|exception| match Error::from_js(&exception) {
-            Error::Js { message, .. } => Error::InvalidUrl {
-                url: url.to_owned(),
-                message,
-            },
-            other => other,
-        })
 }
 
 /// What makes two sources one stream, as js/shared.js writes it (JSON of
