@@ -125,7 +125,7 @@ pub enum Error {
     /// event ID. Reported on the way to a reconnect; see
     /// [`EventSourceOptions::idle_timeout`](crate::EventSourceOptions::idle_timeout).
     #[error(
-        "nothing arrived from the event source at {url} for {} ms, so the connection was          taken for dead and reopened; if the server is just quiet, make it send a comment          (`:`) more often than that, or raise EventSourceOptions::idle_timeout",
+        "nothing arrived from the event source at {url} for {} ms, so the connection was taken for dead and reopened; if the server is just quiet, make it send a comment (`:`) more often than that, or raise EventSourceOptions::idle_timeout",
         millis(.idle)
     )]
     Timeout {
@@ -139,7 +139,7 @@ pub enum Error {
     /// connection; the source is closed. The last failure is in
     /// [`ConnectionState::last_error`](crate::ConnectionState::last_error).
     #[error(
-        "the event source at {url} gave up after {attempts} reconnection attempts; check          the server, then open a new EventSource (or raise ReconnectPolicy::max_attempts)"
+        "the event source at {url} gave up after {attempts} reconnection attempts; check the server, then open a new EventSource (or raise ReconnectPolicy::max_attempts)"
     )]
     AttemptsExhausted {
         /// The source's URL.
@@ -157,7 +157,7 @@ pub enum Error {
     /// the `skipped` oldest events were dropped, and the stream goes on with
     /// the newest. Only a stream item; it never ends a stream.
     #[error(
-        "the stream fell behind and skipped its {skipped} oldest events; poll it more often,          or raise EventSourceOptions::stream_capacity"
+        "the stream was not polled for a while and skipped its {skipped} oldest events; poll it, or raise EventSourceOptions::stream_capacity, or use Overflow::Backpressure"
     )]
     Lagged {
         /// How many events were dropped.
@@ -251,5 +251,33 @@ mod tests {
         }
         .to_string();
         assert!(invalid.contains("\"http://[\""), "{invalid}");
+    }
+
+    #[test]
+    fn messages_have_no_runs_of_spaces() {
+        let url = String::from("http://127.0.0.1/events");
+        let messages = [
+            Error::Lagged { skipped: 3 }.to_string(),
+            Error::Timeout {
+                url: url.clone(),
+                idle: std::time::Duration::from_secs(45),
+            }
+            .to_string(),
+            Error::AttemptsExhausted {
+                url: url.clone(),
+                attempts: 3,
+                last: None,
+            }
+            .to_string(),
+            Error::Unsupported.to_string(),
+            Error::NotEventStream {
+                url,
+                content_type: None,
+            }
+            .to_string(),
+        ];
+        for message in messages {
+            assert!(!message.contains("  "), "{message}");
+        }
     }
 }

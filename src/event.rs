@@ -250,3 +250,34 @@ mod tests {
         assert!(!ErrorEvent::new(ReadyState::Open, None).is_reconnecting());
     }
 }
+
+#[cfg(feature = "shared")]
+/// A source's part in a shared connection (see [`EventSourceOptions::shared`](crate::EventSourceOptions::shared)),
+/// as [`EventSource::shared_role`](crate::EventSource::shared_role) tells it.
+///
+/// ```no_run
+/// use web_sse::{EventSource, EventSourceOptions, SharedRole};
+///
+/// let source = EventSource::with_options("/events", &EventSourceOptions::new().shared(true))?;
+/// match source.shared_role() {
+///     SharedRole::Leader => { /* this tab holds the connection */ }
+///     SharedRole::Follower => { /* another tab relays its events here */ }
+///     SharedRole::Unshared => { /* no Web Locks here: a connection of its own */ }
+///     _ => {}
+/// }
+/// # Ok::<(), web_sse::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SharedRole {
+    /// This source holds the lock and runs the connection for every source
+    /// of its key.
+    Leader,
+    /// Another source (in this page or another) leads; this one receives its
+    /// events, and waits in the lock's queue to take over.
+    Follower,
+    /// Not shared: opened without [`EventSourceOptions::shared`](crate::EventSourceOptions::shared), or where
+    /// `navigator.locks` or `BroadcastChannel` is missing (locks need a
+    /// secure context: https, or localhost).
+    Unshared,
+}

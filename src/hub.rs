@@ -8,15 +8,34 @@
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
-
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState};
 use crate::queue::Queue;
-use crate::transport::Driver;
-use crate::Error;
+use crate::{Error, Overflow};
 
-pub(crate) type StreamItem = Result<MessageEvent, Error>;
+/// What the hub needs from a running transport.
+pub(crate) trait Driver {
+    /// Deliver events of this type from now on. The native transport listens
+    /// per type; the fetch transport delivers every type anyway.
+    fn watch(&self, event_type: &str);
+
+    /// Stop for good: no reconnect, no more events.
+    fn close(&self);
+
+    /// The browser's object, on the native transport.
+    fn raw(&self) -> Option<web_sys::EventSource> {
+        None
+    }
+
+    /// This source's part in a shared connection; only the shared driver
+    /// has one.
+    #[cfg(feature = "shared")]
+    fn shared_role(&self) -> crate::SharedRole {
+        crate::SharedRole::Unshared
+    }
+}
 
 type Callback<E> = Rc<RefCell<dyn FnMut(&E)>>;
 
@@ -50,6 +69,9 @@ pub(crate) struct Hub {
     progress: RefCell<ConnectionState>,
     /// How many events each new stream holds for a lagging consumer.
     pub(crate) stream_capacity: usize,
+    /// Whether the reader gives up on a stream nobody polls.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+    overflow: Overflow,
     /// `None` marks a subscriber removed during a dispatch; the slots are
     /// compacted once no dispatch is running, so indices stay put meanwhile.
     subscribers: RefCell<Vec<Option<Subscriber>>>,
@@ -78,6 +100,7 @@ impl Hub {
             state: Cell::new(ReadyState::Connecting),
             progress: RefCell::new(ConnectionState::default()),
             stream_capacity: crate::options::STREAM_CAPACITY,
+            overflow: Overflow::Lag,
             subscribers: RefCell::new(Vec::new()),
             dispatching: Cell::new(0),
             holes: Cell::new(false),
@@ -164,6 +187,14 @@ impl Hub {
                 None => None,
             }
         };
+        // A reader paused for this stream must not wait for it any more.
+        if let Some(Subscriber {
+            sink: Sink::Stream(_, queue),
+            ..
+        }) = &removed
+        {
+            queue.close();
+        }
         // Dropped outside the borrow: a callback's captures may hold handles
         // whose drop comes back here.
         drop(removed);
@@ -385,6 +416,85 @@ impl Hub {
         self.dispatching.set(depth);
         if depth == 0 && self.holes.replace(false) {
             self.subscribers.borrow_mut().retain(Option::is_some);
+        }
+    }
+}
+
+/// Backpressure, for the readers that parse in wasm (the fetch transport,
+/// sources made from a stream): they pause while a stream is congested.
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+impl Hub {
+    /// What streams of this hub do when their consumer falls behind.
+    pub(crate) fn with_overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
+
+    /// A stream that is being read is at its high-water mark.
+    pub(crate) fn is_congested(&self) -> bool {
+        let mut congested = false;
+        self.each_queue(|queue| congested |= queue.is_congested());
+        congested
+    }
+
+    /// `Ready` when every stream has room; otherwise the reader is woken
+    /// when the first congested one drains or closes.
+    pub(crate) fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+        for subscriber in self.subscribers.borrow().iter().flatten() {
+            if let Sink::Stream(_, queue) = &subscriber.sink {
+                if queue.is_congested() {
+                    queue.wake_when_drained(cx.waker());
+                    return Poll::Pending;
+                }
+            }
+        }
+        Poll::Ready(())
+    }
+
+    /// The bytes to parse between two looks at [`Self::poll_room`]: few
+    /// enough that even events of 6 bytes (`data\n\n`, the shortest) cannot
+    /// take a stream from below its high-water mark past its capacity.
+    pub(crate) fn slice_len(&self) -> usize {
+        const SHORTEST_EVENT: usize = 6;
+        const MOST: usize = 16 * 1024;
+        crate::queue::headroom(self.stream_capacity)
+            .saturating_sub(1)
+            .saturating_mul(SHORTEST_EVENT)
+            .clamp(SHORTEST_EVENT, MOST)
+    }
+
+    /// How long the reader waits for a stream that is not polled at all;
+    /// `None`: for ever.
+    pub(crate) fn abandon_after(&self) -> Option<Duration> {
+        match self.overflow {
+            Overflow::Lag => Some(crate::queue::ABANDON_AFTER),
+            Overflow::Backpressure => None,
+        }
+    }
+
+    /// Starts the clock on every stream: [`Self::abandon_unpolled`] then
+    /// gives up on those not polled since.
+    pub(crate) fn mark_unpolled(&self) {
+        self.each_queue(|queue| {
+            queue.take_polled();
+        });
+    }
+
+    /// The reader waited [`Self::abandon_after`] in vain: congested streams
+    /// that were not polled meanwhile are left to lag.
+    pub(crate) fn abandon_unpolled(&self) {
+        self.each_queue(|queue| {
+            if !queue.take_polled() && queue.is_congested() {
+                queue.abandon();
+            }
+        });
+    }
+
+    fn each_queue(&self, mut f: impl FnMut(&Queue)) {
+        for subscriber in self.subscribers.borrow().iter().flatten() {
+            if let Sink::Stream(_, queue) = &subscriber.sink {
+                f(queue);
+            }
         }
     }
 }

@@ -65,13 +65,13 @@ mod transport;
 pub mod parse;
 
 pub use error::Error;
+#[cfg(feature = "shared")]
+pub use event::SharedRole;
 pub use event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState};
 pub use listener::Listener;
-pub use options::{EventSourceOptions, Transport};
+pub use options::{EventSourceOptions, Overflow, Transport};
 pub use reconnect::ReconnectPolicy;
 pub use source::{is_supported, EventSource};
 pub use stream::EventStream;
 #[cfg(feature = "json")]
 pub use stream::JsonStream;
-#[cfg(feature = "shared")]
-pub use transport::shared::SharedRole;

@@ -33,6 +33,25 @@ pub enum Transport {
     Fetch,
 }
 
+/// What a stream does when its consumer falls behind the server (see
+/// [`EventSourceOptions::overflow`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Overflow {
+    /// The default. A stream that is being read never loses an event: the
+    /// reader stops pulling from the body while a stream holds half its
+    /// capacity, until its consumer has drained it. A stream whose consumer
+    /// does not poll at all for 3 s is taken as abandoned: the reader goes
+    /// on without it, and once full it drops its oldest events and yields
+    /// one [`Error::Lagged`](crate::Error::Lagged), until it is polled again.
+    #[default]
+    Lag,
+    /// Never skip: the reader waits for the slowest stream however long it
+    /// takes, and the server's TCP window holds back the rest. One stream
+    /// that nobody reads then stalls the whole source.
+    Backpressure,
+}
+
 /// Options for [`EventSource::with_options`](crate::EventSource::with_options).
 ///
 /// ```no_run
@@ -57,6 +76,7 @@ pub struct EventSourceOptions {
     /// `None`: the transport's default.
     pub(crate) idle_timeout: Option<Option<Duration>>,
     pub(crate) stream_capacity: usize,
+    pub(crate) overflow: Overflow,
     #[cfg(feature = "shared")]
     pub(crate) shared: bool,
 }
@@ -75,6 +95,7 @@ impl Default for EventSourceOptions {
             last_event_id: None,
             idle_timeout: None,
             stream_capacity: STREAM_CAPACITY,
+            overflow: Overflow::Lag,
             #[cfg(feature = "shared")]
             shared: false,
         }
@@ -236,8 +257,35 @@ impl EventSourceOptions {
     /// stream drops its oldest events, yields one
     /// [`Error::Lagged`](crate::Error::Lagged) with their count, and goes on
     /// with the newest, as tokio's broadcast channel does. At least 1.
+    ///
+    /// A stream that is being read does not lag on the fetch transport or
+    /// on a source read from a stream: see [`Overflow`]. The native
+    /// transport cannot pause the browser, so there a consumer slower than
+    /// the server lags once the stream is full.
     pub fn stream_capacity(mut self, capacity: usize) -> Self {
         self.stream_capacity = capacity.max(1);
+        self
+    }
+
+    /// What streams do when their consumer falls behind: pause the reader
+    /// for a consumer that is reading and let an abandoned one lag
+    /// ([`Overflow::Lag`], the default), or pause for any consumer however
+    /// long ([`Overflow::Backpressure`]). Applies where this crate reads the
+    /// body (the fetch transport); the native transport always lags.
+    ///
+    /// ```no_run
+    /// use web_sse::{EventSource, EventSourceOptions, Overflow};
+    /// # #[cfg(feature = "fetch")]
+    /// # fn run() -> Result<(), web_sse::Error> {
+    /// let options = EventSourceOptions::new()
+    ///     .transport(web_sse::Transport::Fetch)
+    ///     .overflow(Overflow::Backpressure);
+    /// let source = EventSource::with_options("/log", &options)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
         self
     }
 

@@ -6,8 +6,8 @@ use std::task::{Context, Poll};
 
 use futures_core::stream::{FusedStream, Stream};
 
-use crate::hub::{Hub, StreamItem};
-use crate::queue::Queue;
+use crate::hub::Hub;
+use crate::queue::{Queue, StreamItem};
 #[cfg(feature = "json")]
 use crate::Error;
 

@@ -49,7 +49,8 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
     let url = super::resolve(url)?;
     let hub = Rc::new(
         Hub::new(url.clone(), options.with_credentials)
-            .with_stream_capacity(options.stream_capacity),
+            .with_stream_capacity(options.stream_capacity)
+            .with_overflow(options.overflow),
     );
     let control = start(&url, options, Box::new(HubOutput::new(Rc::downgrade(&hub))))?;
     hub.set_driver(Box::new(TaskDriver(control)));

@@ -1,4 +1,6 @@
-//! Transports: each opens a connection its own way and drives a [`Hub`].
+//! Transports: each opens a connection its own way and drives a [`Hub`]
+//! through the hub's [`Driver`](crate::hub::Driver) interface. A transport is
+//! a leaf: the hub never imports one.
 //!
 //! A driver decides, in one place, whether a failure is fatal or a reconnect,
 //! and reports it to the hub as typed state; nothing above reads a transport's
@@ -19,28 +21,6 @@ pub(crate) mod shared;
 pub(crate) mod stream;
 #[cfg(feature = "fetch")]
 pub(crate) mod task;
-
-/// What the hub needs from a running transport.
-pub(crate) trait Driver {
-    /// Deliver events of this type from now on. The native transport listens
-    /// per type; the fetch transport delivers every type anyway.
-    fn watch(&self, event_type: &str);
-
-    /// Stop for good: no reconnect, no more events.
-    fn close(&self);
-
-    /// The browser's object, on the native transport.
-    fn raw(&self) -> Option<web_sys::EventSource> {
-        None
-    }
-
-    /// This source's part in a shared connection; only the shared driver
-    /// has one.
-    #[cfg(feature = "shared")]
-    fn shared_role(&self) -> shared::SharedRole {
-        shared::SharedRole::Unshared
-    }
-}
 
 /// Opens a connection to `url` with the transport the options choose.
 pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {

@@ -18,9 +18,8 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 
 use super::online::{is_online, on_online};
-use super::Driver;
 use crate::event::MessageEvent;
-use crate::hub::Hub;
+use crate::hub::{Driver, Hub};
 use crate::reconnect::{now, random, Backoff};
 use crate::{Error, EventSourceOptions};
 

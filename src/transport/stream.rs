@@ -12,7 +12,9 @@ use std::task::Poll;
 use futures_core::Stream;
 use wasm_bindgen_futures::spawn_local;
 
-use super::task::{feed, read_body, reader, BodyEnd, Control, HubOutput, Output, TaskDriver};
+use super::task::{
+    feed, make_room, read_body, reader, slice_len, BodyEnd, Control, HubOutput, Output, TaskDriver,
+};
 use crate::error::message_of;
 use crate::hub::Hub;
 use crate::parse::Parser;
@@ -62,6 +64,7 @@ where
         let output = output.as_ref();
         let mut stream = Box::pin(stream);
         let mut parser = Parser::new();
+        let slice_len = slice_len(output);
         let error = loop {
             // Ends early when the source is closed, dropping the stream.
             let next = poll_fn(|cx| {
@@ -77,7 +80,15 @@ where
                 return;
             }
             match next {
-                Some(Ok(chunk)) => feed(&mut parser, chunk.as_ref(), URL, output, &control),
+                Some(Ok(chunk)) => {
+                    for slice in chunk.as_ref().chunks(slice_len) {
+                        feed(&mut parser, slice, URL, output, &control);
+                        make_room(output, &control).await;
+                        if control.is_closed() || !output.alive() {
+                            return;
+                        }
+                    }
+                }
                 Some(Err(error)) => {
                     break Some(Error::Stream {
                         message: error.to_string(),

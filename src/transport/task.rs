@@ -15,9 +15,8 @@ use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::Driver;
 use crate::event::MessageEvent;
-use crate::hub::Hub;
+use crate::hub::{Driver, Hub};
 use crate::parse::{Event, Item, Parser};
 use crate::Error;
 
@@ -130,6 +129,11 @@ pub(crate) trait Output {
     /// The end, for good: with an error, or without (a stream that ended).
     fn ended(&self, error: Option<Error>);
     fn problem(&self, error: Error);
+    /// The hub whose streams pace the reader; `None`: nothing to wait for,
+    /// and chunks are parsed whole.
+    fn hub(&self) -> Option<Rc<Hub>> {
+        None
+    }
 }
 
 /// Reports to the hub, which it holds weakly: when the last handle and stream
@@ -203,6 +207,10 @@ impl Output for HubOutput {
             hub.problem(error);
         }
     }
+
+    fn hub(&self) -> Option<Rc<Hub>> {
+        self.hub.upgrade()
+    }
 }
 
 /// Parses one chunk and reports its items, in stream order. Nothing is
@@ -232,6 +240,53 @@ pub(crate) fn feed(
         },
     );
     output.flush(parser);
+}
+
+/// The bytes to parse at a time: between two slices the reader looks at the
+/// streams' room (see [`make_room`]).
+pub(crate) fn slice_len(output: &dyn Output) -> usize {
+    output.hub().map_or(usize::MAX, |hub| hub.slice_len())
+}
+
+/// Waits while a stream of `output`'s hub is at its high-water mark: until
+/// its consumer drains it, the source closes, or nobody listens any more. A
+/// stream that is not polled at all for the hub's bound is abandoned to lag
+/// (`Overflow::Lag`), so that it cannot stall the source for ever.
+///
+/// The wait is for the consumer, not a timer: its polls wake the reader.
+/// Nothing is read meanwhile, so the idle timeout, which only runs during a
+/// read, cannot take a paused reader for a silent server.
+pub(crate) async fn make_room(output: &dyn Output, control: &Control) {
+    let bound = match output.hub() {
+        Some(hub) if hub.is_congested() => {
+            hub.mark_unpolled();
+            hub.abandon_after()
+        }
+        _ => return,
+    };
+    loop {
+        let mut timer = bound
+            .map(|bound| TimeoutFuture::new(u32::try_from(bound.as_millis()).unwrap_or(u32::MAX)));
+        let room = poll_fn(|cx| {
+            let Some(hub) = output.hub() else {
+                return Poll::Ready(true);
+            };
+            if control.is_closed() || hub.poll_room(cx).is_ready() {
+                return Poll::Ready(true);
+            }
+            control.set_waker(Some(cx.waker()));
+            match &mut timer {
+                Some(timer) => Pin::new(timer).poll(cx).map(|()| false),
+                None => Poll::Pending,
+            }
+        })
+        .await;
+        control.set_waker(None);
+        match output.hub() {
+            Some(hub) if !room => hub.abandon_unpolled(),
+            _ => return,
+        }
+    }
 }
 
 /// How reading a body ended.
@@ -287,7 +342,8 @@ pub(crate) async fn read_body(
 ) -> BodyEnd {
     *control.reader.borrow_mut() = Some(reader.clone());
     let mut chunk = Vec::new();
-    let end = loop {
+    let slice_len = slice_len(output);
+    let end = 'read: loop {
         let read = read_chunk(&reader, idle).await;
         if control.is_closed() || !output.alive() {
             break BodyEnd::Gone;
@@ -298,9 +354,22 @@ pub(crate) async fn read_body(
             Some(Ok(None)) => break BodyEnd::Done,
             Some(Ok(Some(value))) => value,
         };
-        chunk.resize(value.length() as usize, 0);
-        value.copy_to(&mut chunk);
-        feed(parser, &chunk, url, output, control);
+        // Copied into wasm memory one slice at a time, so that a burst of
+        // megabytes does not size the buffer.
+        let length = value.length();
+        let mut start = 0;
+        while start < length {
+            let stop =
+                length.min(start.saturating_add(u32::try_from(slice_len).unwrap_or(u32::MAX)));
+            chunk.resize((stop - start) as usize, 0);
+            value.subarray(start, stop).copy_to(&mut chunk);
+            feed(parser, &chunk, url, output, control);
+            start = stop;
+            make_room(output, control).await;
+            if control.is_closed() || !output.alive() {
+                break 'read BodyEnd::Gone;
+            }
+        }
     };
     control.reader.borrow_mut().take();
     end
