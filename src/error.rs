@@ -90,9 +90,31 @@ pub enum Error {
         content_type: Option<String>,
     },
 
+    /// The server answered, but the browser refused to share the response
+    /// with this page (fetch transport): a cross-origin response without
+    /// `Access-Control-Allow-Origin` for this origin, or a refused preflight
+    /// for the request's headers. Fatal, as the browser's own `EventSource`
+    /// fails for good on a CORS refusal.
+    ///
+    /// `fetch()` reports a refusal as it reports a network failure, so after
+    /// a cross-origin failure the transport sends one `no-cors` `HEAD` probe
+    /// to the URL: it completes only when the server answered.
+    #[error(
+        "the event source at {url} answered, but the browser refused to share the response with this page (CORS): the server must send Access-Control-Allow-Origin for this origin{}{headers}{}",
+        if .headers.is_empty() { "" } else { " and allow the request headers (Access-Control-Allow-Headers: " },
+        if .headers.contains("Last-Event-ID") { "), or set last_event_id_param to send the ID in the query" } else if .headers.is_empty() { "" } else { ")" }
+    )]
+    Cors {
+        /// The source's URL.
+        url: String,
+        /// The request's headers that need a preflight (such as
+        /// `Last-Event-ID`), comma-separated; empty when there were none.
+        headers: String,
+    },
+
     /// The request failed before a response arrived, or the body broke off
-    /// (fetch transport): offline, DNS, a refused connection, a CORS
-    /// refusal. The source reconnects after the reconnection time.
+    /// (fetch transport): offline, DNS, a refused connection. The source
+    /// reconnects after the reconnection time.
     #[error("could not read the event source at {url} ({message}); it reconnects on its own")]
     Network {
         /// The source's URL.
@@ -271,13 +293,41 @@ mod tests {
             .to_string(),
             Error::Unsupported.to_string(),
             Error::NotEventStream {
-                url,
+                url: url.clone(),
                 content_type: None,
+            }
+            .to_string(),
+            Error::Cors {
+                url,
+                headers: "Last-Event-ID".into(),
             }
             .to_string(),
         ];
         for message in messages {
             assert!(!message.contains("  "), "{message}");
         }
+    }
+
+    #[test]
+    fn a_cors_refusal_names_what_the_server_must_send() {
+        let url = String::from("http://127.0.0.1:1/events");
+        let plain = Error::Cors {
+            url: url.clone(),
+            headers: String::new(),
+        }
+        .to_string();
+        assert!(
+            plain.ends_with("must send Access-Control-Allow-Origin for this origin"),
+            "{plain}"
+        );
+        let resume = Error::Cors {
+            url,
+            headers: "Authorization, Last-Event-ID".into(),
+        }
+        .to_string();
+        assert!(
+            resume.ends_with("(Access-Control-Allow-Headers: Authorization, Last-Event-ID), or set last_event_id_param to send the ID in the query"),
+            "{resume}"
+        );
     }
 }

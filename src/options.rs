@@ -77,6 +77,8 @@ pub struct EventSourceOptions {
     pub(crate) idle_timeout: Option<Option<Duration>>,
     pub(crate) stream_capacity: usize,
     pub(crate) overflow: Overflow,
+    /// `None`: no limit.
+    pub(crate) max_event_size: Option<usize>,
     #[cfg(feature = "shared")]
     pub(crate) shared: bool,
 }
@@ -96,6 +98,7 @@ impl Default for EventSourceOptions {
             idle_timeout: None,
             stream_capacity: STREAM_CAPACITY,
             overflow: Overflow::Lag,
+            max_event_size: Some(crate::parse::DEFAULT_MAX_EVENT_SIZE),
             #[cfg(feature = "shared")]
             shared: false,
         }
@@ -217,11 +220,18 @@ impl EventSourceOptions {
         self
     }
 
-    /// On the native transport, when the reconnect policy or the idle
-    /// timeout opens a new browser `EventSource`, pass the last event ID in
-    /// this query parameter (`?lastEventId=42`): a new browser object cannot
-    /// send the `Last-Event-ID` header, so the server must read the
-    /// parameter. The fetch transport always sends the header.
+    /// Send the last event ID in this query parameter (`?lastEventId=42`)
+    /// instead of the `Last-Event-ID` header.
+    ///
+    /// On the native transport, it is how a new browser `EventSource` (opened
+    /// by the reconnect policy or the idle timeout) resumes: it cannot send
+    /// the header. On the fetch transport it avoids a CORS preflight:
+    /// `Last-Event-ID` is not a CORS-safelisted header, so a cross-origin
+    /// `fetch()` that sends it is preflighted, and a server set up for the
+    /// browser's `EventSource` (which sends the header without one) refuses
+    /// the preflight. Choose it for a cross-origin server that does not
+    /// answer `OPTIONS` with `Access-Control-Allow-Headers: Last-Event-ID`.
+    /// Either way the server must read the parameter.
     pub fn last_event_id_param(mut self, name: &str) -> Self {
         self.last_event_id_param = Some(name.to_owned());
         self
@@ -286,6 +296,19 @@ impl EventSourceOptions {
     /// ```
     pub fn overflow(mut self, overflow: Overflow) -> Self {
         self.overflow = overflow;
+        self
+    }
+
+    /// The largest event, and line, the fetch transport reads, in bytes
+    /// ([`DEFAULT_MAX_EVENT_SIZE`](crate::parse::DEFAULT_MAX_EVENT_SIZE),
+    /// 16 MiB, unless set); `None` for no limit, as the browser's own
+    /// `EventSource` has none. An event over the limit is skipped and
+    /// reported in order, as an [`Error::Parse`](crate::Error::Parse) stream
+    /// item and error event; the source goes on. The parser holds a small
+    /// multiple of the limit at most, so a limit is what stops a server that
+    /// sends an endless line from filling the tab's memory.
+    pub fn max_event_size(mut self, limit: Option<usize>) -> Self {
+        self.max_event_size = limit;
         self
     }
 

@@ -12,8 +12,16 @@ use std::time::Duration;
 ///
 /// The delay before attempt *n* (counting from 0) is a random time between
 /// zero and `min(cap, base × 2ⁿ)` ("full jitter"). The server's `retry:`
-/// field replaces the base. Once a connection has stayed open for
-/// [`reset_after`](Self::reset_after), the count starts again from 0.
+/// field replaces the base.
+///
+/// A connection that delivered an event worked: the count starts again, and
+/// the next wait is the reconnection time itself (the server's `retry:`, else
+/// the base), less up to a fifth at random. So a server that ends each
+/// response on purpose (a serverless time limit, a proxy that cuts long
+/// responses) is reconnected at the pace it asked for, as the browser's own
+/// `EventSource` does, while a server that fails before sending anything is
+/// backed off from. A connection that opens but delivers nothing resets the
+/// count only once it has stayed open for [`reset_after`](Self::reset_after).
 ///
 /// ```
 /// use std::time::Duration;
@@ -100,6 +108,8 @@ pub(crate) struct Backoff {
     attempt: u32,
     /// When the open connection opened, in ms since the epoch.
     opened_at: Option<f64>,
+    /// The open connection delivered an event.
+    delivered: bool,
 }
 
 impl Backoff {
@@ -108,6 +118,7 @@ impl Backoff {
             policy,
             attempt: 0,
             opened_at: None,
+            delivered: false,
         }
     }
 
@@ -119,6 +130,12 @@ impl Backoff {
     /// A connection opened at `now` (ms).
     pub(crate) fn opened(&mut self, now: f64) {
         self.opened_at = Some(now);
+        self.delivered = false;
+    }
+
+    /// The open connection delivered an event: it worked.
+    pub(crate) fn delivered(&mut self) {
+        self.delivered = self.opened_at.is_some();
     }
 
     /// The connection failed or dropped at `now`: the delay before the next
@@ -130,8 +147,9 @@ impl Backoff {
         server_retry: Option<Duration>,
         random: f64,
     ) -> Option<Duration> {
+        let worked = std::mem::take(&mut self.delivered);
         if let Some(opened_at) = self.opened_at.take() {
-            if now - opened_at >= self.policy.reset_after.as_secs_f64() * 1000.0 {
+            if worked || now - opened_at >= self.policy.reset_after.as_secs_f64() * 1000.0 {
                 self.attempt = 0;
             }
         }
@@ -144,11 +162,14 @@ impl Backoff {
         }
         let ceiling = self.policy.ceiling(self.attempt, server_retry);
         self.attempt = self.attempt.saturating_add(1);
-        let share = if random.is_finite() {
+        let random = if random.is_finite() {
             random.clamp(0.0, 1.0)
         } else {
             0.0
         };
+        // After a connection that worked, the reconnection time less a small
+        // jitter; otherwise any share of the ceiling.
+        let share = if worked { 1.0 - random / 5.0 } else { random };
         // Whole milliseconds, in integer and float arithmetic that cannot
         // panic (Duration::mul_f64 can, and brings formatting code along).
         let ceiling = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
@@ -231,5 +252,49 @@ mod tests {
         backoff.opened(2_000.0);
         assert_eq!(backoff.next_delay(3_000.0, None, 1.0), Some(MS(100)));
         assert_eq!(backoff.attempt(), 1);
+    }
+
+    #[test]
+    fn a_connection_that_delivered_waits_the_reconnection_time() {
+        let mut backoff = Backoff::new(ReconnectPolicy::new().max_attempts(3));
+        for _ in 0..3 {
+            backoff.next_delay(0.0, None, 0.5);
+        }
+        // Ten responses of events, each ended by the server after 100 ms:
+        // never a longer wait than retry, never the limit.
+        for round in 0..10 {
+            let at = f64::from(round) * 1_000.0;
+            backoff.opened(at);
+            backoff.delivered();
+            let delay = backoff.next_delay(at + 100.0, Some(MS(50)), 0.5);
+            assert_eq!(delay, Some(MS(45)), "round {round}");
+            assert_eq!(backoff.attempt(), 1);
+        }
+        // Jitter stays within a fifth of the reconnection time.
+        backoff.opened(20_000.0);
+        backoff.delivered();
+        assert_eq!(
+            backoff.next_delay(20_100.0, Some(MS(50)), 1.0),
+            Some(MS(40))
+        );
+        backoff.opened(21_000.0);
+        backoff.delivered();
+        assert_eq!(backoff.next_delay(21_100.0, None, 0.0), Some(MS(1_000)));
+    }
+
+    #[test]
+    fn failures_before_any_event_still_back_off() {
+        let mut backoff = Backoff::new(ReconnectPolicy::new().base(MS(100)));
+        backoff.opened(0.0);
+        backoff.delivered();
+        assert_eq!(backoff.next_delay(10.0, None, 1.0), Some(MS(80)));
+        // Refused: no connection opened, nothing delivered.
+        assert_eq!(backoff.next_delay(20.0, None, 1.0), Some(MS(200)));
+        // Opened, but nothing delivered, and not for long.
+        backoff.opened(30.0);
+        assert_eq!(backoff.next_delay(40.0, None, 1.0), Some(MS(400)));
+        // An event seen while no connection is open does not count.
+        backoff.delivered();
+        assert_eq!(backoff.next_delay(50.0, None, 1.0), Some(MS(800)));
     }
 }

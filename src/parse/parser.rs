@@ -9,12 +9,13 @@ use memchr::{memchr, memchr2};
 
 use super::{Event, Item, ParseError};
 
-/// The size limit a [`Parser::new`] parser uses: 1 MiB.
+/// The size limit a [`Parser::new`] parser uses: 16 MiB.
 ///
-/// Large enough for any sensible event (browsers have no limit, but an event
-/// this size is already a poor fit for SSE), small enough that a server
-/// sending an endless line cannot exhaust a tab's memory.
-pub const DEFAULT_MAX_EVENT_SIZE: usize = 1 << 20;
+/// Browsers have no limit, and real servers do send events of megabytes (a
+/// whole document, a base64 image, a model's long answer in one event), so
+/// the default is far past any of those. It still bounds what a server that
+/// sends an endless line can make a tab hold: a small multiple of the limit.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 << 20;
 
 /// The UTF-8 byte order mark, which the decoder strips once at the start of a body.
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";

@@ -65,7 +65,7 @@ pub(crate) fn start(
 ) -> Result<Rc<Control>, Error> {
     let request = RequestSpec::new(url, options)?;
     let control = Rc::new(Control::default());
-    let mut parser = Parser::new();
+    let mut parser = Parser::with_max_event_size(options.max_event_size.unwrap_or(usize::MAX));
     if let Some(id) = &options.last_event_id {
         parser.set_last_event_id(id);
     }
@@ -83,6 +83,11 @@ struct RequestSpec {
     init: web_sys::RequestInit,
     headers: web_sys::Headers,
     retry_statuses: Vec<u16>,
+    /// The query parameter that carries the last event ID instead of the
+    /// header.
+    id_param: Option<String>,
+    /// The page's headers that are not CORS-safelisted, for a CORS error.
+    preflighted: Vec<String>,
 }
 
 impl RequestSpec {
@@ -113,11 +118,28 @@ impl RequestSpec {
             init,
             headers,
             retry_statuses: options.retry_statuses.clone(),
+            id_param: options.last_event_id_param.clone(),
+            preflighted: options
+                .headers
+                .iter()
+                .filter(|(name, value)| !is_safelisted(name, value))
+                .map(|(name, _)| name.clone())
+                .collect(),
         };
         // A bad method or a GET with a body throws here, at once, rather
         // than on every reconnect.
         spec.request("", None)?;
         Ok(spec)
+    }
+
+    /// The request's headers that a cross-origin server must allow in a
+    /// preflight, comma-separated.
+    fn preflighted_headers(&self, sent_id: bool) -> String {
+        let mut names = self.preflighted.clone();
+        if sent_id && self.id_param.is_none() {
+            names.push("Last-Event-ID".into());
+        }
+        names.join(", ")
     }
 
     fn request(
@@ -129,13 +151,36 @@ impl RequestSpec {
             web_sys::Headers::new_with_headers(&self.headers).map_err(|e| Error::from_js(&e))?;
         // The parser never keeps an ID with CR, LF or NUL, which no header
         // may carry.
-        if !last_event_id.is_empty() {
+        if self.id_param.is_none() && !last_event_id.is_empty() {
             let _ = headers.set("last-event-id", last_event_id);
         }
         self.init.set_headers(&headers);
         self.init.set_signal(signal);
-        web_sys::Request::new_with_str_and_init(&self.url, &self.init)
-            .map_err(|e| Error::from_js(&e))
+        let url = super::with_param(&self.url, self.id_param.as_deref(), last_event_id);
+        web_sys::Request::new_with_str_and_init(&url, &self.init).map_err(|e| Error::from_js(&e))
+    }
+}
+
+/// Whether a cross-origin request may carry this header without a
+/// preflight (the Fetch standard's CORS-safelisted request headers, without
+/// their value-length rules).
+fn is_safelisted(name: &str, value: &str) -> bool {
+    let value = value.to_ascii_lowercase();
+    match name.to_ascii_lowercase().as_str() {
+        "accept" | "accept-language" | "content-language" => true,
+        "content-type" => [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+            "text/plain",
+        ]
+        .iter()
+        .any(|essence| {
+            value
+                .split(';')
+                .next()
+                .is_some_and(|v| v.trim() == *essence)
+        }),
+        _ => false,
     }
 }
 
@@ -240,7 +285,16 @@ async fn connect(
     control.set_abort(Some(abort));
     let response = match within(JsFuture::from(global_fetch(&request)), idle).await {
         Some(Ok(response)) => response.unchecked_into::<web_sys::Response>(),
-        Some(Err(e)) => return network_error(control, &spec.url, &e),
+        Some(Err(e)) => {
+            let sent_id = !parser.last_event_id().is_empty();
+            if is_type_error(&e) && !control.is_closed() && server_answered(spec, control).await {
+                return Ended::Fatal(Error::Cors {
+                    url: spec.url.clone(),
+                    headers: spec.preflighted_headers(sent_id),
+                });
+            }
+            return network_error(control, &spec.url, &e);
+        }
         None => return timed_out(control, spec, idle),
     };
     if let Some(ended) = check(&response, spec, idle).await {
@@ -256,13 +310,68 @@ async fn connect(
         .map(|url| url.origin())
         .unwrap_or_default();
     backoff.opened(now());
+    control.take_delivered();
     output.opened(&origin);
-    match read_body(reader(&body), parser, &spec.url, output, control, idle).await {
+    let end = read_body(reader(&body), parser, &spec.url, output, control, idle).await;
+    if control.take_delivered() {
+        backoff.delivered();
+    }
+    match end {
         // A clean end of the body reconnects, as a drop does.
         BodyEnd::Done => Ended::Retry(None),
         BodyEnd::Gone => Ended::Closed,
         BodyEnd::Failed(exception) => network_error(control, &spec.url, &exception),
         BodyEnd::Idle => timed_out(control, spec, idle),
+    }
+}
+
+/// How long the CORS probe may take before the failure is taken for the
+/// network's.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn is_type_error(exception: &JsValue) -> bool {
+    exception.is_instance_of::<js_sys::TypeError>()
+}
+
+/// After `fetch()` failed with a `TypeError` on a cross-origin URL: whether
+/// the server answered all the same, so that the browser refused to share the
+/// response (CORS) rather than the network failing. A `no-cors` `HEAD` needs
+/// no permission from the server: it completes, with an opaque response,
+/// whenever the server answers, and fails as the first request did when the
+/// network is the problem. One request, only after such a failure.
+async fn server_answered(spec: &RequestSpec, control: &Control) -> bool {
+    if !is_cross_origin(&spec.url) {
+        return false;
+    }
+    let Ok(abort) = web_sys::AbortController::new() else {
+        return false;
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method("HEAD");
+    init.set_mode(web_sys::RequestMode::NoCors);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_signal(Some(&abort.signal()));
+    let Ok(probe) = web_sys::Request::new_with_str_and_init(&spec.url, &init) else {
+        return false;
+    };
+    // A close() during the probe aborts it, as it would the request.
+    control.set_abort(Some(abort));
+    let answered = matches!(
+        within(JsFuture::from(global_fetch(&probe)), Some(PROBE_TIMEOUT)).await,
+        Some(Ok(_))
+    );
+    control.abort_request();
+    answered && !control.is_closed()
+}
+
+/// Whether `url` has another origin than this global scope's.
+fn is_cross_origin(url: &str) -> bool {
+    let here = js_sys::Reflect::get(&js_sys::global(), &"origin".into())
+        .ok()
+        .and_then(|origin| origin.as_string());
+    match (here, web_sys::Url::new(url)) {
+        (Some(here), Ok(url)) => url.origin() != here,
+        _ => false,
     }
 }
 

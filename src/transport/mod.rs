@@ -58,3 +58,24 @@ pub(crate) fn resolve(url: &str) -> Result<String, Error> {
             other => other,
         })
 }
+
+/// `url` with `name=id` added to its query (before any fragment), when both
+/// are set.
+pub(crate) fn with_param(url: &str, name: Option<&str>, id: &str) -> String {
+    let Some(name) = name.filter(|_| !id.is_empty()) else {
+        return url.to_owned();
+    };
+    let (path, fragment) = url.split_once('#').unwrap_or((url, ""));
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut out = String::with_capacity(url.len() + name.len() + id.len() + 2);
+    out.push_str(path);
+    out.push(separator);
+    out.push_str(&String::from(js_sys::encode_uri_component(name)));
+    out.push('=');
+    out.push_str(&String::from(js_sys::encode_uri_component(id)));
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}

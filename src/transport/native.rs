@@ -36,7 +36,7 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
     let param = options.last_event_id_param.clone();
     let last_event_id = options.last_event_id.clone().unwrap_or_default();
     let raw = new_raw(
-        &with_param(url, param.as_deref(), &last_event_id),
+        &super::with_param(url, param.as_deref(), &last_event_id),
         options.with_credentials,
     )
     .map_err(|exception| Error::from_constructor(url, exception))?;
@@ -70,27 +70,6 @@ fn new_raw(
     let init = web_sys::EventSourceInit::new();
     init.set_with_credentials(with_credentials);
     web_sys::EventSource::new_with_event_source_init_dict(url, &init)
-}
-
-/// `url` with `name=id` added to its query (before any fragment), when both
-/// are set.
-fn with_param(url: &str, name: Option<&str>, id: &str) -> String {
-    let Some(name) = name.filter(|_| !id.is_empty()) else {
-        return url.to_owned();
-    };
-    let (path, fragment) = url.split_once('#').unwrap_or((url, ""));
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let mut out = String::with_capacity(url.len() + name.len() + id.len() + 2);
-    out.push_str(path);
-    out.push(separator);
-    out.push_str(&String::from(js_sys::encode_uri_component(name)));
-    out.push('=');
-    out.push_str(&String::from(js_sys::encode_uri_component(id)));
-    if !fragment.is_empty() {
-        out.push('#');
-        out.push_str(fragment);
-    }
-    out
 }
 
 struct Native(Rc<Inner>);
@@ -177,6 +156,9 @@ impl Inner {
     }
 
     fn message(self: Rc<Self>, event: &MessageEvent) {
+        if let Some(backoff) = self.backoff.borrow_mut().as_mut() {
+            backoff.delivered();
+        }
         self.last_event_id.replace(event.last_event_id().to_owned());
         self.restart_idle_timer();
         if let Some(hub) = self.hub.upgrade() {
@@ -286,7 +268,7 @@ impl Inner {
         if self.closed.get() {
             return;
         }
-        let url = with_param(
+        let url = super::with_param(
             &self.url,
             self.param.as_deref(),
             &self.last_event_id.borrow(),

@@ -25,6 +25,8 @@ use crate::Error;
 #[derive(Default)]
 pub(crate) struct Control {
     closed: Cell<bool>,
+    /// An event was delivered since [`Control::take_delivered`] last looked.
+    delivered: Cell<bool>,
     abort: RefCell<Option<web_sys::AbortController>>,
     reader: RefCell<Option<web_sys::ReadableStreamDefaultReader>>,
     waker: RefCell<Option<Waker>>,
@@ -33,6 +35,11 @@ pub(crate) struct Control {
 impl Control {
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.get()
+    }
+
+    /// Whether an event was delivered since the last call.
+    pub(crate) fn take_delivered(&self) -> bool {
+        self.delivered.replace(false)
     }
 
     /// Stops the task for good: aborts the request, cancels the body, ends a
@@ -227,6 +234,7 @@ pub(crate) fn feed(
         chunk,
         |item| {
             if let (Item::Event(event), false) = (item, control.is_closed()) {
+                control.delivered.set(true);
                 output.event(event);
             }
         },
