@@ -205,15 +205,16 @@ async fn a_stable_connection_resets_the_backoff() {
 
 #[wasm_bindgen_test]
 async fn without_a_stable_connection_the_backoff_keeps_growing() {
-    // The same server, but connections never last the 60 s of the default
-    // reset: the attempt count climbs.
+    // Connections that open but deliver nothing, and never last the 60 s of
+    // the default reset: the attempt count climbs. (One event would reset
+    // it: see the next test.)
     if !is_fetch() {
         return;
     }
     let key = unique_key("policy-no-reset");
     let policy = ReconnectPolicy::new().base(ms(20)).cap(ms(5_000));
     let source = open_with(
-        &url("/sse/drop?n=1", &key),
+        &url("/sse/drop?n=0", &key),
         options().reconnect(Some(policy)),
     );
     let (states, _states) = record_states(&source);
@@ -229,6 +230,36 @@ async fn without_a_stable_connection_the_backoff_keeps_growing() {
         .map(|s| s.attempt)
         .collect();
     assert_eq!(attempts[..5], [1, 2, 3, 4, 5], "{attempts:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_connection_that_delivered_an_event_resets_the_count() {
+    // The same server, with one event per connection: each connection
+    // worked, so every wait is a first one, at the reconnection time.
+    if !is_fetch() {
+        return;
+    }
+    let key = unique_key("policy-delivered");
+    let policy = ReconnectPolicy::new().base(ms(20)).cap(ms(5_000));
+    let source = open_with(
+        &url("/sse/drop?n=1", &key),
+        options().reconnect(Some(policy)),
+    );
+    let (states, _states) = record_states(&source);
+    wait_until(10_000, "five waits", || {
+        states.borrow().iter().filter(|s| s.delay.is_some()).count() >= 5
+    })
+    .await;
+    source.close();
+    let waits: Vec<_> = states
+        .borrow()
+        .iter()
+        .filter_map(|s| s.delay.map(|delay| (s.attempt, delay)))
+        .collect();
+    for (attempt, delay) in &waits[..5] {
+        assert_eq!(*attempt, 1, "{waits:?}");
+        assert!(*delay >= ms(16) && *delay <= ms(20), "{waits:?}");
+    }
 }
 
 #[wasm_bindgen_test]
