@@ -61,6 +61,7 @@ async fn a_stream_read_in_a_loop_gets_200_000_events_complete_and_in_order() {
     assert!(events.next().await.is_none(), "the stream ends after close");
 }
 
+#[cfg(feature = "fetch")]
 #[wasm_bindgen_test]
 async fn a_stream_made_from_one_huge_chunk_read_in_a_loop_does_not_lag() {
     const N: u32 = 100_000;
