@@ -40,6 +40,8 @@ function startServer(requests) {
       upstream.end();
       return;
     }
+    // The browser asks for one; the apps have none.
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     const file = path.join(dir, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname));
     if (!file.startsWith(dir)) return void res.writeHead(403).end();
     try {
