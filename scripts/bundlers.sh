@@ -45,7 +45,7 @@ vite_app="$work/vite-app"
 new_app "$vite_app" '{ "vite": "^8.0.0" }'
 node tests/quickstart/extract.mjs js/README.md js-quickstart "$vite_app"
 install_package "$vite_app"
-(cd "$vite_app" && npx --no-install vite build --logLevel warn)
+(cd "$vite_app" && npx --no-install vite build)
 
 webpack_app="$work/webpack-app"
 new_app "$webpack_app" '{ "webpack": "^5.0.0", "webpack-cli": "^7.0.0" }'
@@ -53,7 +53,7 @@ node tests/quickstart/extract.mjs js/README.md js-quickstart "$webpack_app" main
 install_package "$webpack_app"
 # `npx webpack` with no configuration: src/index.js to dist/main.js. The
 # page that loads it is the app's own, not the README's (which is Vite's).
-(cd "$webpack_app" && npx --no-install webpack --mode production --no-stats)
+(cd "$webpack_app" && npx --no-install webpack)
 printf '<!doctype html>\n<meta charset="utf-8">\n<title>sse-app</title>\n<script src="main.js"></script>\n' >"$webpack_app/dist/index.html"
 ls -l "$vite_app/dist/assets" "$webpack_app/dist"
 
