@@ -37,6 +37,9 @@ mv "$wasm.opt" "$wasm"
 
 # Every hand-written module of the entry (index.js imports the others).
 cp js/*.js js/*.d.ts "$out/"
+# The package's own README (for users; wasm-pack copied the repository's,
+# which is for contributors) and the licences.
+cp js/README.md LICENSE-MIT LICENSE-APACHE "$out/"
 node scripts/package-json.mjs "$out/package.json"
 rm -rf pkg
 mv "$out" pkg

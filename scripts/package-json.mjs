@@ -13,8 +13,15 @@ const manifest = {
   description: generated.description,
   license: generated.license,
   repository: generated.repository,
+  homepage: 'https://github.com/web-sse/web-sse#readme',
+  bugs: { url: 'https://github.com/web-sse/web-sse/issues' },
   keywords: generated.keywords,
-  files: ['*.js', '*.d.ts', 'web_sse.js', 'web_sse.d.ts', 'web_sse_bg.wasm', 'web_sse_bg.wasm.d.ts'],
+  files: [
+    '*.js', '*.d.ts', 'web_sse.js', 'web_sse.d.ts', 'web_sse_bg.wasm', 'web_sse_bg.wasm.d.ts',
+    'README.md', 'LICENSE-MIT', 'LICENSE-APACHE',
+  ],
+  // `main` for tools that predate `exports`; it is the same ES module.
+  main: './index.js',
   module: './index.js',
   types: './index.d.ts',
   exports: {

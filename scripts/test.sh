@@ -7,7 +7,9 @@
 #   4. wasm-pack test               headless Chrome and Firefox: native and fetch transports with all
 #                                   features, then native with default features
 #   5. later stages                 the wasm-pack route, the page tests (npm run test:js), the hook
-#                                   crates, the MSRV and minimum-version checks, the examples, a bench smoke run
+#                                   crates, the MSRV and minimum-version checks, the examples, a bench smoke run,
+#                                   the release checks (docs.rs build, cargo publish and npm pack dry runs)
+#                                   and the READMEs' quick starts in fresh apps
 #
 # Fails fast; the summary at the end counts the tests of each stage.
 set -euo pipefail
@@ -166,6 +168,14 @@ stage msrv bash scripts/msrv.sh
 stage min-versions bash scripts/min-versions.sh
 stage examples npm run test:examples
 stage bench-smoke npm run bench -- --quick --no-doc
+# Publishing: the docs as docs.rs builds them, what each crate and the npm
+# package ship, and the READMEs' quick starts followed as a new user would
+# (their code copied from the READMEs' marked blocks).
+stage docs-rs bash scripts/docs-rs.sh
+stage publish-dry-run cargo publish --workspace --dry-run --no-verify --allow-dirty --target-dir target/package
+stage npm-pack bash scripts/npm-pack.sh
+stage quickstart-rust bash scripts/quickstart.sh
+stage quickstart-js bash scripts/bundlers.sh
 
 # ---- end of later stages ----
 

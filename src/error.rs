@@ -190,6 +190,7 @@ pub enum Error {
     ///
     /// Only a stream item or a call result: it never ends a stream.
     #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     #[error("the data of a \"{event_type}\" event is not the expected JSON: {message}")]
     Json {
         /// The type of the event whose data failed to decode.

@@ -112,6 +112,7 @@ impl MessageEvent {
     /// # }
     /// ```
     #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::Error> {
         serde_json::from_str(&self.data).map_err(|error| crate::Error::Json {
             event_type: String::from(&*self.event_type),
@@ -252,6 +253,7 @@ mod tests {
 }
 
 #[cfg(feature = "shared")]
+#[cfg_attr(docsrs, doc(cfg(feature = "shared")))]
 /// A source's part in a shared connection (see [`EventSourceOptions::shared`](crate::EventSourceOptions::shared)),
 /// as [`EventSource::shared_role`](crate::EventSource::shared_role) tells it.
 ///

@@ -47,6 +47,7 @@
 //!   it the crate exports nothing to JavaScript.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
 mod event;
@@ -66,6 +67,7 @@ pub mod parse;
 
 pub use error::Error;
 #[cfg(feature = "shared")]
+#[cfg_attr(docsrs, doc(cfg(feature = "shared")))]
 pub use event::SharedRole;
 pub use event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState};
 pub use listener::Listener;
@@ -74,4 +76,5 @@ pub use reconnect::ReconnectPolicy;
 pub use source::{is_supported, EventSource};
 pub use stream::EventStream;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use stream::JsonStream;

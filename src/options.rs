@@ -30,6 +30,7 @@ pub enum Transport {
     /// the delay, and a non-200 status or a wrong `Content-Type` ends the
     /// source unless retried.
     #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     Fetch,
 }
 
@@ -347,6 +348,7 @@ impl EventSourceOptions {
     /// # Ok::<(), web_sse::Error>(())
     /// ```
     #[cfg(feature = "shared")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "shared")))]
     pub fn shared(mut self, shared: bool) -> Self {
         self.shared = shared;
         self

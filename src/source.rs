@@ -110,6 +110,7 @@ impl EventSource {
     /// # }
     /// ```
     #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn from_readable_stream(stream: &web_sys::ReadableStream) -> Result<Self, Error> {
         Ok(EventSource {
             hub: crate::transport::stream::from_readable(stream)?,
@@ -136,6 +137,7 @@ impl EventSource {
     /// # }
     /// ```
     #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     pub fn from_stream<S, B, E>(stream: S) -> Self
     where
         S: futures_core::Stream<Item = Result<B, E>> + 'static,
@@ -202,6 +204,7 @@ impl EventSource {
     /// # Ok::<(), web_sse::Error>(())
     /// ```
     #[cfg(feature = "shared")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "shared")))]
     pub fn shared_role(&self) -> crate::SharedRole {
         self.hub
             .driver()
@@ -322,6 +325,7 @@ impl EventSource {
     /// # }
     /// ```
     #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn subscribe_json<T>(&self, event_types: &[&str]) -> crate::JsonStream<T>
     where
         T: serde::de::DeserializeOwned,
@@ -345,6 +349,7 @@ impl EventSource {
     /// # Ok::<(), web_sse::Error>(())
     /// ```
     #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn on_json<T, F>(&self, event_type: &str, mut callback: F) -> Listener
     where
         T: serde::de::DeserializeOwned,

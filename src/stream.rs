@@ -119,6 +119,7 @@ impl FusedStream for EventStream {
 /// It ends exactly as [`EventStream`] does. An event whose data does not
 /// decode is an [`Error::Json`] item naming its type; the stream goes on.
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 #[must_use = "streams do nothing unless polled"]
 pub struct JsonStream<T> {
     events: EventStream,

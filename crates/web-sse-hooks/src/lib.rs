@@ -10,6 +10,7 @@
 //! [web-sse-leptos]: https://docs.rs/web-sse-leptos
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod controller;
 mod log;

@@ -47,6 +47,7 @@
 //! [web-sse]: https://docs.rs/web-sse
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -230,6 +231,7 @@ mod client {
 
 /// What [`use_json_event`] returns: two signals. `Copy`.
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub struct UseJsonEvent<T: Send + Sync + 'static> {
     /// The latest value that decoded.
     pub latest: ReadSignal<Option<T>>,
@@ -253,6 +255,7 @@ impl<T: Send + Sync + 'static> Copy for UseJsonEvent<T> {}
 /// on the same connection (no second stream). Follows `sse` across
 /// reconnects; stops with it.
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub fn use_json_event<T>(sse: UseEventSource, event_type: impl Into<String>) -> UseJsonEvent<T>
 where
     T: serde::de::DeserializeOwned + Send + Sync + 'static,

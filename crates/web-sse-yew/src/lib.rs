@@ -47,6 +47,7 @@
 //! [web-sse]: https://docs.rs/web-sse
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -241,6 +242,7 @@ pub fn use_event_source(url: Option<AttrValue>, options: Options) -> UseEventSou
 
 /// What [`use_json_event`] returns.
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub struct UseJsonEvent<T> {
     /// The latest value that decoded.
     pub latest: Option<Rc<T>>,
@@ -275,6 +277,7 @@ impl<T> PartialEq for UseJsonEvent<T> {
 /// on the same connection (no second stream). Follows `sse` across
 /// reconnects; stops with it.
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 #[hook]
 pub fn use_json_event<T>(sse: &UseEventSourceHandle, event_type: &str) -> UseJsonEvent<T>
 where
