@@ -12,19 +12,31 @@ use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
 
+use crate::facts;
 use crate::parse::{Event, Parser};
 use crate::transport::fetch;
 use crate::transport::stream::URL;
 use crate::transport::task::{self, Control, Output};
 use crate::{Error, EventSourceOptions};
 
-/// What the dispatcher's first argument says.
-const EVENTS: u32 = 0;
-const OPEN: u32 = 1;
-const RECONNECTING: u32 = 2;
-const FAILED: u32 = 3;
-const PROBLEM: u32 = 4;
-const STATE: u32 = 5;
+/// What the dispatcher's first argument says, by name on both sides: the
+/// glue exports it, and js/parsed.js reads `Signal.Events`, `Signal.Open`...
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub enum Signal {
+    /// A chunk's events, as a batch (see [`encode_event`]).
+    Events = 0,
+    /// The connection opened; the payload is the origin.
+    Open = 1,
+    /// The connection dropped and will reconnect; the payload holds the facts.
+    Reconnecting = 2,
+    /// The source failed for good; the payload holds the facts.
+    Failed = 3,
+    /// Something to warn about that ends nothing (an oversized event).
+    Problem = 4,
+    /// The reconnect state: `{attempt, delay, nextAttemptAt}`.
+    State = 5,
+}
 /// The largest batch allocation kept from one chunk to the next.
 const BATCH_KEEP: usize = 256 * 1024;
 
@@ -117,18 +129,24 @@ struct JsOutput {
 }
 
 impl JsOutput {
-    fn send(&self, kind: u32, payload: &JsValue) {
+    fn send(&self, signal: Signal, payload: &JsValue) {
         // An exception in a page listener is the browser's to report; it
         // must not stop the connection.
-        let _ = self.dispatch.call2(&JsValue::NULL, &kind.into(), payload);
+        let _ = self
+            .dispatch
+            .call2(&JsValue::NULL, &(signal as u32).into(), payload);
     }
 
-    fn send_error(&self, kind: u32, error: Option<&Error>) {
+    /// The error's facts (src/facts.rs), plus the attempt a reconnection starts.
+    fn send_error(&self, signal: Signal, error: Option<&Error>, attempt: Option<u32>) {
         let details = js_sys::Object::new();
         if let Some(error) = error {
-            describe(&details, error);
+            facts::write(&details, error);
         }
-        self.send(kind, &details);
+        if let Some(attempt) = attempt {
+            let _ = js_sys::Reflect::set(&details, &"attempt".into(), &attempt.into());
+        }
+        self.send(signal, &details);
     }
 }
 
@@ -151,7 +169,7 @@ impl Output for JsOutput {
         if !batch.is_empty() || *state != before {
             batch.push_str(&state);
             drop(state);
-            self.send(EVENTS, &JsValue::from_str(&batch));
+            self.send(Signal::Events, &JsValue::from_str(&batch));
         }
         // Only the task writes the batch, and it is here: keep the
         // allocation for the next chunk, unless a burst made it large.
@@ -162,7 +180,7 @@ impl Output for JsOutput {
     }
 
     fn opened(&self, origin: &str) {
-        self.send(OPEN, &origin.into());
+        self.send(Signal::Open, &origin.into());
     }
 
     fn reconnecting(&self, error: Option<Error>, attempt: u32, delay: Duration) {
@@ -175,17 +193,17 @@ impl Output for JsOutput {
         set("attempt", attempt.into());
         set("delay", millis.into());
         set("nextAttemptAt", (js_sys::Date::now() + millis).into());
-        self.send(STATE, &state);
-        self.send_error(RECONNECTING, error.as_ref());
+        self.send(Signal::State, &state);
+        self.send_error(Signal::Reconnecting, error.as_ref(), Some(attempt));
     }
 
     fn ended(&self, error: Option<Error>) {
-        self.send_error(FAILED, error.as_ref());
+        self.send_error(Signal::Failed, error.as_ref(), None);
     }
 
     fn problem(&self, error: Error) {
         // The class only warns on the console: no event to order.
-        self.send_error(PROBLEM, Some(&error));
+        self.send_error(Signal::Problem, Some(&error), None);
     }
 }
 
@@ -322,70 +340,5 @@ impl Output for BatchOutput {
 
     fn problem(&self, _: Error) {
         self.oversized.set(self.oversized.get() + 1);
-    }
-}
-
-/// The facts of an error as properties for the page's `error` event. The
-/// class writes the message, so no formatting code ships in the wasm.
-fn describe(details: &js_sys::Object, error: &Error) {
-    let set = |key: &str, value: JsValue| {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = js_sys::Reflect::set(details, &key.into(), &value);
-    };
-    match error {
-        Error::Http {
-            status,
-            status_text,
-            content_type,
-            body,
-            ..
-        } => {
-            set("kind", "http".into());
-            set("status", (*status).into());
-            set("statusText", status_text.into());
-            set("contentType", content_type.as_deref().into());
-            set("body", body.into());
-        }
-        Error::NotEventStream { content_type, .. } => {
-            set("kind", "content-type".into());
-            set("contentType", content_type.as_deref().into());
-        }
-        Error::Network { message, .. } => {
-            set("kind", "network".into());
-            set("message", message.into());
-        }
-        Error::Parse { error, .. } => {
-            set("kind", "parse".into());
-            let limit = match error {
-                crate::parse::ParseError::LineTooLong { limit }
-                | crate::parse::ParseError::EventTooLarge { limit } => *limit,
-                #[allow(unreachable_patterns)]
-                _ => 0,
-            };
-            set("limit", (limit as f64).into());
-        }
-        Error::Js { name, message } => {
-            set("kind", name.into());
-            set("message", message.into());
-        }
-        Error::Timeout { idle, .. } => {
-            set("kind", "timeout".into());
-            set("idleTimeout", (idle.as_secs_f64() * 1000.0).into());
-        }
-        Error::AttemptsExhausted { attempts, last, .. } => {
-            // The last failure's facts (status, body...), under the kind
-            // that says the policy gave up.
-            if let Some(last) = last {
-                describe(details, last);
-                set(
-                    "lastKind",
-                    js_sys::Reflect::get(details, &"kind".into()).unwrap_or_default(),
-                );
-            }
-            set("kind", "attempts".into());
-            set("attempts", (*attempts).into());
-        }
-        #[allow(unreachable_patterns)]
-        _ => set("kind", "other".into()),
     }
 }

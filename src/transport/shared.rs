@@ -49,6 +49,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::Driver;
 use crate::event::{ConnectionState, ErrorEvent, MessageEvent, ReadyState};
+use crate::facts;
 use crate::hub::Hub;
 use crate::{Error, EventSourceOptions, Transport};
 
@@ -882,7 +883,7 @@ impl Message {
             } => {
                 let details = Object::new();
                 if let Some(error) = error {
-                    describe(&details, error);
+                    facts::write(&details, error);
                 }
                 put("t", "error".into());
                 put("e", e.into());
@@ -904,13 +905,13 @@ impl Message {
                     millis(delay.map(|delay| delay.as_secs_f64() * 1000.0)),
                 );
                 put("nextAttemptAt", millis(*next_attempt_at));
-                let facts = last_error.as_ref().map_or(JsValue::NULL, |error| {
-                    let facts = Object::new();
-                    describe(&facts, error);
-                    set(&facts, "message", &error.to_string().into());
-                    facts.into()
+                let last = last_error.as_ref().map_or(JsValue::NULL, |error| {
+                    let plain = Object::new();
+                    facts::write(&plain, error);
+                    set(&plain, "message", &error.to_string().into());
+                    plain.into()
                 });
-                put("lastError", facts);
+                put("lastError", last);
             }
             Message::Event { e, s, event } => {
                 put("t", "event".into());
@@ -968,7 +969,7 @@ impl Message {
                 Message::Error {
                     e: e(),
                     ready_state,
-                    error: decode(&get(data, "details"), None, url, ready_state == CLOSED),
+                    error: facts::read(&get(data, "details"), url, ready_state == CLOSED),
                 }
             }
             "policy" => {
@@ -980,7 +981,7 @@ impl Message {
                     delay: number(data, "retryDelay").map(|ms| Duration::from_millis(ms as u64)),
                     next_attempt_at: number(data, "nextAttemptAt"),
                     last_error: if last.is_object() {
-                        decode(&last, None, url, true)
+                        facts::read(&last, url, true)
                     } else {
                         None
                     },
@@ -1001,108 +1002,6 @@ impl Message {
             _ => return None,
         })
     }
-}
-
-/// An error's facts as the JS package's `error` events carry them (`kind`,
-/// `status`, ...), for JS and Rust sources alike.
-fn describe(details: &Object, error: &Error) {
-    let put = |key: &str, value: JsValue| set(details, key, &value);
-    match error {
-        // What the native transport knows: nothing but the end.
-        Error::ConnectionFailed { .. } => {}
-        Error::Http {
-            status,
-            status_text,
-            content_type,
-            body,
-            ..
-        } => {
-            put("kind", "http".into());
-            put("status", (*status).into());
-            put("statusText", status_text.into());
-            put("contentType", content_type.as_deref().into());
-            put("body", body.into());
-        }
-        Error::NotEventStream { content_type, .. } => {
-            put("kind", "content-type".into());
-            put("contentType", content_type.as_deref().into());
-        }
-        Error::Network { message, .. } => {
-            put("kind", "network".into());
-            put("message", message.into());
-        }
-        Error::Timeout { idle, .. } => {
-            put("kind", "timeout".into());
-            put("idleTimeout", (idle.as_secs_f64() * 1000.0).into());
-        }
-        Error::Js { name, message } => {
-            put("kind", name.into());
-            put("message", message.into());
-        }
-        Error::InvalidUrl { message, .. } => {
-            put("kind", "request".into());
-            put("message", message.into());
-        }
-        Error::Stream { message } => {
-            put("kind", "stream".into());
-            put("message", message.into());
-        }
-        Error::AttemptsExhausted { attempts, last, .. } => {
-            if let Some(last) = last {
-                describe(details, last);
-                put("lastKind", get(details, "kind"));
-            }
-            put("kind", "attempts".into());
-            put("attempts", (*attempts).into());
-        }
-        other => {
-            put("kind", "other".into());
-            put("message", other.to_string().into());
-        }
-    }
-}
-
-/// The error that `details` describes (with `kind` instead of its own, for
-/// the last failure of an `attempts` error); without a kind, the native
-/// transport's end when `fatal`, else none.
-fn decode(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) -> Option<Error> {
-    let url = url.to_owned();
-    let message = || text(details, "message").unwrap_or_default();
-    let kind = kind.or_else(|| text(details, "kind"));
-    Some(match kind.as_deref() {
-        None => return fatal.then_some(Error::ConnectionFailed { url }),
-        Some("http") => Error::Http {
-            url,
-            status: number(details, "status").unwrap_or(0.0) as u16,
-            status_text: text(details, "statusText").unwrap_or_default(),
-            content_type: text(details, "contentType"),
-            body: text(details, "body").unwrap_or_default(),
-        },
-        Some("content-type") => Error::NotEventStream {
-            url,
-            content_type: text(details, "contentType"),
-        },
-        Some("network") => Error::Network {
-            url,
-            message: message(),
-        },
-        Some("timeout") => Error::Timeout {
-            url,
-            idle: Duration::from_millis(number(details, "idleTimeout").unwrap_or(0.0) as u64),
-        },
-        Some("stream") => Error::Stream { message: message() },
-        Some("attempts") => Error::AttemptsExhausted {
-            url: url.clone(),
-            attempts: number(details, "attempts").unwrap_or(0.0) as u32,
-            last: text(details, "lastKind")
-                .and_then(|last| decode(details, Some(last), &url, fatal))
-                .map(Box::new),
-        },
-        Some(name) => Error::Js {
-            name: name.to_owned(),
-            message: message(),
-        },
-    })
 }
 
 fn set(object: &Object, key: &str, value: &JsValue) {
