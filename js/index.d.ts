@@ -91,8 +91,12 @@ export interface EventsOptions {
 export interface EventSourceErrorEvent extends Event {
   readonly willRetry: boolean;
   /**
-   * `'http'`, `'content-type'`, `'network'` (fetch transport); `'timeout'`
-   * (the idle timeout, both transports); `'end'`, `'stream'` (fromReadableStream).
+   * `'http'`, `'content-type'`, `'network'`, `'attempts'` (the policy gave
+   * up; `lastKind` says why the last attempt failed), `'request'` (the
+   * request could not be made) (fetch transport); `'timeout'` (the idle
+   * timeout, both transports); `'end'`, `'stream'` (fromReadableStream);
+   * `'wasm'` (the wasm module did not load). None on the native transport
+   * without a policy: the browser does not say why.
    */
   readonly kind?: string;
   /** On a reconnect under a policy: the attempt it starts (1 for the first). */

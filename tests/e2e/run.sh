@@ -19,7 +19,7 @@ if [[ ! -f "$wasm" || ! -f pkg/index.js ]] ||
   [[ -n "$(find src js Cargo.toml Cargo.lock scripts/build.sh scripts/package-json.mjs -newer "$wasm" -print -quit)" ]]; then
   WEB_SSE_SKIP_SETUP=1 bash scripts/build.sh
 fi
-echo "test:js: $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped; index.js $(gzip -9 <pkg/index.js | wc -c) gzipped"
+echo "test:js: $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped"
 
 # One file at a time: the page tests share port 18080.
 exec node --test --test-concurrency=1 --test-timeout=180000 \
