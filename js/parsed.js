@@ -102,7 +102,8 @@ export class FetchConnection extends ParsedConnection {
       case Signal.Reconnecting:
         this.readyState = 0;
         this.lastError = failure(this.url, payload, false);
-        this.dispatch(errorEvent(payload, true));
+        // The attempt it starts, which State has just said.
+        this.dispatch(errorEvent({ ...payload, attempt: this.attempt }, true));
         break;
       case Signal.Failed:
         this.lastError = failure(this.url, payload, true);
@@ -114,8 +115,8 @@ export class FetchConnection extends ParsedConnection {
         return;
       case Signal.State:
         this.attempt = payload.attempt;
-        this.retryDelay = payload.delay ?? null;
-        this.nextAttemptAt = payload.nextAttemptAt ?? null;
+        this.retryDelay = payload.delay;
+        this.nextAttemptAt = payload.nextAttemptAt;
         break;
       default:
         return;

@@ -11,6 +11,7 @@
 //! The native transport's failure carries none: the browser says nothing of
 //! why, and a page's `error` event has no `kind` then.
 
+#[cfg(feature = "shared")]
 use std::time::Duration;
 
 use js_sys::{Object, Reflect};
@@ -19,86 +20,99 @@ use wasm_bindgen::JsValue;
 use crate::parse::ParseError;
 use crate::Error;
 
-/// Writes `error`'s facts on `details` (a fresh plain object). No message
+/// Writes `error`'s facts on `details` (a fresh plain object), and returns
+/// its kind (none for the native transport's failure). No message
 /// is formatted here: the JS class words its own, so the npm wasm carries
 /// no formatting code for it.
-pub(crate) fn write(details: &Object, error: &Error) {
-    let put = |key: &str, value: JsValue| set(details, key, &value);
-    match error {
-        Error::ConnectionFailed { .. } => {}
-        Error::Unsupported => put("kind", "unsupported".into()),
-        Error::InvalidUrl { message, .. } => {
-            put("kind", "request".into());
-            put("message", message.into());
+pub(crate) fn write<'e>(details: &Object, error: &'e Error) -> Option<&'e str> {
+    // One `kind`, `message` and `contentType` write for every arm: the npm
+    // wasm pays for each call site.
+    let mut message = None;
+    let mut content_type = None;
+    let kind: &str = match error {
+        Error::ConnectionFailed { .. } => return None,
+        Error::Unsupported => "unsupported",
+        Error::InvalidUrl { message: said, .. } => {
+            message = Some(said);
+            "request"
         }
-        Error::Js { name, message } => {
-            put("kind", name.into());
-            put("message", message.into());
+        Error::Js {
+            name,
+            message: said,
+        } => {
+            message = Some(said);
+            name
         }
         Error::Http {
             status,
             status_text,
-            content_type,
+            content_type: sent,
             body,
             ..
         } => {
-            put("kind", "http".into());
-            put("status", (*status).into());
-            put("statusText", status_text.into());
-            put("contentType", content_type.as_deref().into());
-            put("body", body.into());
+            number(details, "status", f64::from(*status));
+            text(details, "statusText", status_text);
+            text(details, "body", body);
+            content_type = Some(sent);
+            "http"
         }
-        Error::NotEventStream { content_type, .. } => {
-            put("kind", "content-type".into());
-            put("contentType", content_type.as_deref().into());
+        Error::NotEventStream {
+            content_type: sent, ..
+        } => {
+            content_type = Some(sent);
+            "content-type"
         }
-        Error::Network { message, .. } => {
-            put("kind", "network".into());
-            put("message", message.into());
+        Error::Network { message: said, .. } => {
+            message = Some(said);
+            "network"
         }
         Error::Parse { error, .. } => {
-            put("kind", "parse".into());
-            let (limit, line) = match error {
-                ParseError::LineTooLong { limit } => (*limit, true),
-                ParseError::EventTooLarge { limit } => (*limit, false),
+            let (limit, kind) = match error {
+                ParseError::LineTooLong { limit } => (*limit, "parse-line"),
+                ParseError::EventTooLarge { limit } => (*limit, "parse"),
             };
-            put("limit", (limit as f64).into());
-            if line {
-                put("line", JsValue::TRUE);
-            }
+            number(details, "limit", limit as f64);
+            kind
         }
-        Error::Stream { message } => {
-            put("kind", "stream".into());
-            put("message", message.into());
+        Error::Stream { message: said } => {
+            message = Some(said);
+            "stream"
         }
         Error::Timeout { idle, .. } => {
-            put("kind", "timeout".into());
-            put("idleTimeout", (idle.as_secs_f64() * 1000.0).into());
+            number(details, "idleTimeout", idle.as_secs_f64() * 1000.0);
+            "timeout"
         }
         Error::AttemptsExhausted { attempts, last, .. } => {
             // The last failure's facts (status, body...), under the kind
             // that says the policy gave up.
-            if let Some(last) = last {
-                write(details, last);
-                put("lastKind", get(details, "kind"));
+            if let Some(kind) = last.as_deref().and_then(|last| write(details, last)) {
+                text(details, "lastKind", kind);
             }
-            put("kind", "attempts".into());
-            put("attempts", (*attempts).into());
+            number(details, "attempts", f64::from(*attempts));
+            "attempts"
         }
         Error::Lagged { skipped } => {
-            put("kind", "lagged".into());
-            put("skipped", (*skipped as f64).into());
+            number(details, "skipped", *skipped as f64);
+            "lagged"
         }
         #[cfg(feature = "json")]
         Error::Json {
             event_type,
-            message,
+            message: said,
         } => {
-            put("kind", "json".into());
-            put("eventType", event_type.into());
-            put("message", message.into());
+            text(details, "eventType", event_type);
+            message = Some(said);
+            "json"
         }
+    };
+    text(details, "kind", kind);
+    if let Some(sent) = content_type {
+        set(details, "contentType", &sent.as_deref().into());
     }
+    if let Some(said) = message {
+        text(details, "message", said);
+    }
+    Some(kind)
 }
 
 /// The error whose facts `details` holds, for the source at `url`: any
@@ -107,7 +121,7 @@ pub(crate) fn write(details: &Object, error: &Error) {
 /// `fatal`, else none.
 #[cfg(feature = "shared")]
 pub(crate) fn read(details: &JsValue, url: &str, fatal: bool) -> Option<Error> {
-    read_kind(details, text(details, "kind"), url, fatal)
+    read_kind(details, read_text(details, "kind"), url, fatal)
 }
 
 /// [`read`], with `kind` in place of the one `details` says (the last
@@ -115,9 +129,9 @@ pub(crate) fn read(details: &JsValue, url: &str, fatal: bool) -> Option<Error> {
 #[cfg(feature = "shared")]
 fn read_kind(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) -> Option<Error> {
     let url = url.to_owned();
-    let message = || text(details, "message").unwrap_or_default();
+    let message = || read_text(details, "message").unwrap_or_default();
     // `as` saturates: NaN and negatives are 0.
-    let whole = |key: &str| number(details, key).unwrap_or(0.0);
+    let whole = |key: &str| read_number(details, key).unwrap_or(0.0);
     Some(match kind.as_deref() {
         None => return fatal.then_some(Error::ConnectionFailed { url }),
         Some("unsupported") => Error::Unsupported,
@@ -128,26 +142,26 @@ fn read_kind(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) ->
         Some("http") => Error::Http {
             url,
             status: whole("status") as u16,
-            status_text: text(details, "statusText").unwrap_or_default(),
-            content_type: text(details, "contentType"),
-            body: text(details, "body").unwrap_or_default(),
+            status_text: read_text(details, "statusText").unwrap_or_default(),
+            content_type: read_text(details, "contentType"),
+            body: read_text(details, "body").unwrap_or_default(),
         },
         Some("content-type") => Error::NotEventStream {
             url,
-            content_type: text(details, "contentType"),
+            content_type: read_text(details, "contentType"),
         },
         Some("network") => Error::Network {
             url,
             message: message(),
         },
-        Some("parse") => {
+        Some(kind @ ("parse" | "parse-line")) => {
             let limit = whole("limit") as usize;
             Error::Parse {
                 url,
-                error: if get(details, "line").is_truthy() {
-                    ParseError::LineTooLong { limit }
-                } else {
+                error: if kind == "parse" {
                     ParseError::EventTooLarge { limit }
+                } else {
+                    ParseError::LineTooLong { limit }
                 },
             }
         }
@@ -159,7 +173,7 @@ fn read_kind(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) ->
         Some("attempts") => Error::AttemptsExhausted {
             url: url.clone(),
             attempts: whole("attempts") as u32,
-            last: text(details, "lastKind")
+            last: read_text(details, "lastKind")
                 .and_then(|last| read_kind(details, Some(last), &url, fatal))
                 .map(Box::new),
         },
@@ -168,7 +182,7 @@ fn read_kind(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) ->
         },
         #[cfg(feature = "json")]
         Some("json") => Error::Json {
-            event_type: text(details, "eventType").unwrap_or_default(),
+            event_type: read_text(details, "eventType").unwrap_or_default(),
             message: message(),
         },
         // Any other kind is an exception's name (`Error::Js`), or a kind of
@@ -180,22 +194,33 @@ fn read_kind(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) ->
     })
 }
 
+/// Out of line, as are [`text`] and [`number`]: one copy of the call, not
+/// one per fact, in the npm wasm.
 fn set(object: &Object, key: &str, value: &JsValue) {
     // Setting a property on a plain object cannot fail.
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
+fn text(object: &Object, key: &str, value: &str) {
+    set(object, key, &JsValue::from_str(value));
+}
+
+pub(crate) fn number(object: &Object, key: &str, value: f64) {
+    set(object, key, &JsValue::from_f64(value));
+}
+
+#[cfg(feature = "shared")]
 fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 #[cfg(feature = "shared")]
-fn text(object: &JsValue, key: &str) -> Option<String> {
+fn read_text(object: &JsValue, key: &str) -> Option<String> {
     get(object, key).as_string()
 }
 
 #[cfg(feature = "shared")]
-fn number(object: &JsValue, key: &str) -> Option<f64> {
+fn read_number(object: &JsValue, key: &str) -> Option<f64> {
     get(object, key).as_f64()
 }
 
@@ -294,7 +319,7 @@ mod tests {
             .map(|error| {
                 let details = Object::new();
                 write(&details, error);
-                super::text(&details, "kind")
+                super::read_text(&details, "kind")
             })
             .collect();
         let kinds: Vec<Option<&str>> = kinds.iter().map(Option::as_deref).collect();
@@ -306,7 +331,7 @@ mod tests {
             Some("http"),
             Some("content-type"),
             Some("network"),
-            Some("parse"),
+            Some("parse-line"),
             Some("parse"),
             Some("stream"),
             Some("timeout"),

@@ -56,8 +56,9 @@ impl FetchTransport {
     /// `last_event_id` is sent on the first request when not empty.
     /// `dispatch(kind, payload)` receives, once per chunk, the chunk's events
     /// as a batch (see [`encode_event`]), and `open` (the origin),
-    /// `reconnecting`, `failed`, `problem` (an object with what is known) and
-    /// `state` (`{attempt, delay, nextAttemptAt}`) as they happen.
+    /// `reconnecting`, `failed`, `problem` (an object with the error's facts,
+    /// src/facts.rs) and `state` (`{attempt, delay, nextAttemptAt}`) as they
+    /// happen, each named by a [`Signal`].
     #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -108,13 +109,10 @@ impl FetchTransport {
         })?;
         Ok(FetchTransport { control })
     }
-
-    /// Aborts the request; no reconnect, nothing more is dispatched.
-    pub fn close(&self) {
-        self.control.close();
-    }
 }
 
+// The class frees the object to close it (`free()`): the request is aborted,
+// no reconnect follows, and nothing more is dispatched.
 impl Drop for FetchTransport {
     fn drop(&mut self) {
         self.control.close();
@@ -137,14 +135,11 @@ impl JsOutput {
             .call2(&JsValue::NULL, &(signal as u32).into(), payload);
     }
 
-    /// The error's facts (src/facts.rs), plus the attempt a reconnection starts.
-    fn send_error(&self, signal: Signal, error: Option<&Error>, attempt: Option<u32>) {
+    /// The error's facts (src/facts.rs).
+    fn send_error(&self, signal: Signal, error: Option<&Error>) {
         let details = js_sys::Object::new();
         if let Some(error) = error {
             facts::write(&details, error);
-        }
-        if let Some(attempt) = attempt {
-            let _ = js_sys::Reflect::set(&details, &"attempt".into(), &attempt.into());
         }
         self.send(signal, &details);
     }
@@ -186,24 +181,21 @@ impl Output for JsOutput {
     fn reconnecting(&self, error: Option<Error>, attempt: u32, delay: Duration) {
         // The state first, so that `error` listeners can read the delay.
         let state = js_sys::Object::new();
-        let set = |key: &str, value: JsValue| {
-            let _ = js_sys::Reflect::set(&state, &key.into(), &value);
-        };
         let millis = delay.as_secs_f64() * 1000.0;
-        set("attempt", attempt.into());
-        set("delay", millis.into());
-        set("nextAttemptAt", (js_sys::Date::now() + millis).into());
+        facts::number(&state, "attempt", f64::from(attempt));
+        facts::number(&state, "delay", millis);
+        facts::number(&state, "nextAttemptAt", js_sys::Date::now() + millis);
         self.send(Signal::State, &state);
-        self.send_error(Signal::Reconnecting, error.as_ref(), Some(attempt));
+        self.send_error(Signal::Reconnecting, error.as_ref());
     }
 
     fn ended(&self, error: Option<Error>) {
-        self.send_error(Signal::Failed, error.as_ref(), None);
+        self.send_error(Signal::Failed, error.as_ref());
     }
 
     fn problem(&self, error: Error) {
         // The class only warns on the console: no event to order.
-        self.send_error(Signal::Problem, Some(&error), None);
+        self.send_error(Signal::Problem, Some(&error));
     }
 }
 
@@ -228,14 +220,8 @@ fn policy_from(fields: &[f64]) -> crate::ReconnectPolicy {
 
 /// Milliseconds from JS; NaN and negatives are zero, anything past a day a day.
 fn millis_to_duration(millis: f64) -> Duration {
-    let millis = if millis.is_finite() {
-        millis.clamp(0.0, 86_400_000.0)
-    } else if millis > 0.0 {
-        86_400_000.0
-    } else {
-        0.0
-    };
-    Duration::from_millis(millis as u64)
+    // `clamp` keeps NaN, and `as` makes it 0.
+    Duration::from_millis(millis.clamp(0.0, 86_400_000.0) as u64)
 }
 
 /// A batch is one string, so that a chunk's events cross into JS in one
