@@ -1,6 +1,8 @@
 //! The wasm half of the npm package (feature `js`): what the hand-written
-//! class in `js/index.js` calls into. Only the fetch transport needs wasm;
-//! the native transport runs on the browser's object alone.
+//! connections in `js/parsed.js` call into (the fetch transport and
+//! `fromReadableStream`); the native transport runs on the browser's object
+//! alone. An error crosses as its facts (`crate::facts`), and each call says
+//! what it carries with a [`Signal`].
 //!
 //! The connection task holds the page's dispatcher only while it runs: a
 //! close, a fatal error or the end of the task drops it, so no wasm-held
