@@ -219,8 +219,7 @@ fn lock_manager() -> Option<(JsValue, Function)> {
 /// What makes two sources one stream, as `sharedKey` in js/options.js
 /// writes it (JSON of the URL, the transport, on fetch the method, the
 /// headers as `Headers` normalizes them and the body, and the credentials
-/// flag): equal keys in
-/// Rust and JS give one lock and one channel.
+/// flag): equal keys in Rust and JS give one lock and one channel.
 fn key(url: &str, options: &EventSourceOptions) -> Result<String, Error> {
     let parts = Array::new();
     parts.push(&url.into());
