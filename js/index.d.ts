@@ -3,7 +3,8 @@
 /**
  * Loads the wasm module once. The fetch transport needs it and loads it by
  * itself; call this to start the download early, or to say where the module
- * is (`init({ module_or_path })`) when a bundler moved it.
+ * is (`init({ module_or_path })`) when a bundler moved it. In Node, where
+ * `fetch` cannot read the package's `file:` URL, it reads the file instead.
  */
 export default function init(options?: { module_or_path?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module }): Promise<unknown>;
 
@@ -90,8 +91,12 @@ export interface EventsOptions {
 export interface EventSourceErrorEvent extends Event {
   readonly willRetry: boolean;
   /**
-   * `'http'`, `'content-type'`, `'network'` (fetch transport); `'timeout'`
-   * (the idle timeout, both transports); `'end'`, `'stream'` (fromReadableStream).
+   * `'http'`, `'content-type'`, `'network'`, `'attempts'` (the policy gave
+   * up; `lastKind` says why the last attempt failed), `'request'` (the
+   * request could not be made) (fetch transport); `'timeout'` (the idle
+   * timeout, both transports); `'end'`, `'stream'` (fromReadableStream);
+   * `'wasm'` (the wasm module did not load). None on the native transport
+   * without a policy: the browser does not say why.
    */
   readonly kind?: string;
   /** On a reconnect under a policy: the attempt it starts (1 for the first). */
@@ -107,9 +112,18 @@ export interface EventSourceErrorEvent extends Event {
 
 /**
  * Whether this global scope has the browser's `EventSource` (windows and
- * dedicated workers do). Check it before constructing one.
+ * dedicated workers do). Check it before constructing one on the native
+ * transport (the default).
  */
 export function isSupported(): boolean;
+
+/**
+ * Whether the fetch transport (`transport: 'fetch'`) and
+ * `EventSource.fromReadableStream()` can run in this global scope: they need
+ * `fetch`, `ReadableStream` and WebAssembly, which browsers, workers and
+ * Node 18+ have.
+ */
+export function isFetchSupported(): boolean;
 
 /** The events an `EventSource` dispatches, by type. */
 export interface EventSourceEventMap {

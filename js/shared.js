@@ -6,7 +6,7 @@
 //
 // How: the tabs that open the same key (URL, transport, method, headers,
 // body, credentials) elect a leader with a Web Lock; only the leader
-// connects, with the package's own unshared EventSource, and relays each
+// connects, with an unshared connection of the package (connect.js), and relays each
 // event over a BroadcastChannel named after the key. The lock is held until
 // the leader closes its source or its page dies (the browser releases the
 // locks of a crashed page), and the next tab in the lock's queue takes over.
@@ -25,6 +25,7 @@
 //   state {e, s, id, readyState, resume, types}   the leader's answer to hello
 //   elected {e, s, resume}  a new leader; `s` is its sequence base
 //   open {e}, error {e, readyState, details}      the leader's connection
+//   policy {e, attempt, retryDelay, nextAttemptAt, lastError}   its reconnect state
 //   event {e, s, type, data, id, origin, r}       one event; `r` is the reconnection time
 // An `error` with readyState 2 (CLOSED) is fatal: the server refused the
 // stream for good, and every tab closes.
@@ -51,14 +52,15 @@
 // source: it leads once the hand-off ends and asks the server again, as a
 // new source would. A backstop (FATAL_HANDOFF_MS) ends the hand-off if a
 // listed source never answers (a hung page, or a browser that registered
-// its channel after the post), so no lock outlives it. Message shapes are
-// unchanged; a source without a member lock (an older version) is not
-// waited for, and may ask once more, as before.
+//
+// shared-connection.js holds the part of a source that cannot wait for this
+// module (the channel and the lock requests); this module, loaded with the
+// first shared source, holds the rest.
 
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSED = 2;
-const DEFAULT_RECONNECTION_TIME = 3000;
+import { connect } from './connect.js';
+import { errorEvent, facts, restore } from './facts.js';
+import { CLOSED, CONNECTING, OPEN } from './options.js';
+
 /**
  * The longest a fatal hand-off holds the leadership (see the header). It ends
  * long before, as soon as the listed sources have closed; this only bounds
@@ -68,203 +70,63 @@ const DEFAULT_RECONNECTION_TIME = 3000;
 const FATAL_HANDOFF_MS = 5000;
 
 /**
- * Whether this global scope can share a connection: Web Locks elect the
- * leader and a BroadcastChannel carries the events, in windows and workers
- * (locks need a secure context: https or localhost).
+ * One source's part in the protocol: as a follower it takes the leader's
+ * messages, as the leader it runs the connection and relays it. `source` is
+ * the SharedConnection whose state it sets and on which it dispatches.
  */
-export function canShare() {
-  return typeof BroadcastChannel === 'function' && typeof globalThis.navigator?.locks?.request === 'function';
-}
-
-/**
- * The set of wanted event types the page's object fills (see `#forward` in
- * index.js); adding one tells the other tabs, so that the leader listens to
- * it. On the native transport the leader sees only the types it listens to.
- */
-class Wanted extends Set {
-  onAdd = null;
-
-  add(type) {
-    if (!this.has(type)) {
-      super.add(type);
-      this.onAdd?.(type);
-    }
-    return this;
-  }
-}
-
-/** What makes two sources one stream: different keys never share. */
-function sharedKey(url, init, fetchTransport) {
-  if (!fetchTransport) return JSON.stringify([url, 'native', Boolean(init.withCredentials)]);
-  const body = init.body ?? undefined;
-  if (body !== undefined && typeof body !== 'string') {
-    throw new TypeError("EventSource: on the fetch transport, 'body' must be a string (JSON.stringify it)");
-  }
-  // Headers lower-cases and sorts the names, so equal header sets give one key.
-  const headers = [...new Headers(init.headers ?? undefined)];
-  const method = init.method === undefined ? 'GET' : `${init.method}`.toUpperCase();
-  return JSON.stringify([url, 'fetch', method, headers, body ?? null, Boolean(init.withCredentials)]);
-}
-
-/** An Error's message and facts (`kind`, `status`, ...), which a channel can carry. */
-function facts(error) {
-  const out = { message: `${error.message}` };
-  for (const [name, value] of Object.entries(error)) {
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) out[name] = value;
-  }
-  return out;
-}
-
-/** An `error` event as the package makes them: the details, and whether the source reconnects. */
-function errorEvent(details, willRetry) {
-  return Object.assign(new Event('error'), details, { willRetry });
-}
-
-/**
- * The connection of a shared source: what the page's object asks of a
- * connection (readyState, url, withCredentials, lastEventId,
- * reconnectionTime, wanted, close()), fed by the leader's relay. `shared`
- * says this tab's part: `'follower'` until it holds the lock, then `'leader'`.
- */
-export class SharedConnection {
-  readyState = CONNECTING;
-  url;
-  withCredentials;
-  lastEventId = '';
-  reconnectionTime = DEFAULT_RECONNECTION_TIME;
-  wanted = new Wanted(['open', 'error']);
-  dispatch;
-  shared = 'follower';
-  /** The leader's reconnect state (see `statechange` in index.js), relayed. */
-  attempt = 0;
-  retryDelay = null;
-  nextAttemptAt = null;
-  lastError = null;
-
-  /** The package's EventSource class, passed in to avoid a circular import. */
-  #EventSource;
-  /** The init dictionary for the leader's own connection. */
+export class Member {
+  #source;
+  /** What the source was opened with (see SharedConnection). */
   #init;
   #fetch;
   /** Native: the query parameter that carries the last event ID to a new leader's server. */
   #param;
-  #channel;
-  #abort = new AbortController();
-  /** Ends the lock's hold (resolves the promise the lock callback returned). */
-  #release = null;
-  /** The member locks' common prefix, and this source's own member lock. */
+  #token;
+  /** The member locks' common prefix. */
   #members;
-  #member;
-  /** Ends the member lock's hold. */
-  #leave = null;
-  /** A fatal hand-off owns the leadership and the channel (#refuse). */
-  #handingOff = false;
-  /** The leader's unshared source. */
+  /** Posts on the channel while the source is open. */
+  #post;
+  /** The event types any tab of this key listens to (the source's set). */
+  #types;
+  /** The leader's own unshared connection. */
   #inner = null;
-  /** The event types any tab of this key listens to. */
-  #types = new Set();
   /** The sequence number and event ID of the last event this tab took. */
   #seq = 0;
-  #id = '';
+  #id;
   /** The leader's counter and the ID of its last relayed event. */
   #relaySeq = 0;
   #relayId = '';
   /** The leader this tab last heard of: { e, resume }. */
   #term = null;
-  /** The state the last `statechange` reported. */
-  #reported = [CONNECTING, 0, null, null, null];
-  #token = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
-  constructor(url, init, EventSourceClass, dispatchEvent) {
-    const text = `${url}`;
-    let resolved;
-    try {
-      resolved = new URL(text, globalThis.location?.href).href;
-    } catch {
-      throw new DOMException(`Failed to construct 'EventSource': The URL '${text}' is invalid.`, 'SyntaxError');
-    }
-    this.#fetch = init.transport === 'fetch';
-    const name = `web-sse:${sharedKey(resolved, init, this.#fetch)}`;
-    this.url = resolved;
-    this.withCredentials = Boolean(init.withCredentials);
-    this.dispatch = dispatchEvent;
-    this.#EventSource = EventSourceClass;
-    this.#init = { ...init, shared: false };
-    this.#param = init.lastEventIdParam == null ? undefined : `${init.lastEventIdParam}`;
-    this.wanted.onAdd = (type) => this.#want([type]);
-    // A page's own starting point, as on an unshared source.
-    if (init.lastEventId != null) this.#id = `${init.lastEventId}`;
-
-    this.#channel = new BroadcastChannel(name);
-    this.#channel.onmessage = (message) => this.#receive(message.data);
-    this.#post({ t: 'hello', types: [...this.#types] });
-    // The member lock is requested after the channel opened, and before the
-    // leadership: a leader that lists it knows this source hears its posts
-    // (see the header).
-    const { locks } = globalThis.navigator;
-    this.#members = `web-sse-member:${name.slice('web-sse:'.length)}:`;
-    this.#member = `${this.#members}${this.#token}`;
-    locks.request(this.#member, { signal: this.#abort.signal }, () => this.#hold())
-      .catch(() => {});
-    locks.request(name, { signal: this.#abort.signal }, () => this.#lead())
-      // AbortError: closed while waiting for the lock.
-      .catch(() => {});
+  constructor(source, { init, fetch, param, id, token, members, types, post }) {
+    this.#source = source;
+    this.#init = init;
+    this.#fetch = fetch;
+    this.#param = param;
+    this.#id = id;
+    this.#token = token;
+    this.#members = members;
+    this.#types = types;
+    this.#post = post;
   }
 
-  /**
-   * Stops this tab's part: a follower leaves, a leader closes its connection
-   * and releases the lock, and the next tab in line takes over.
-   */
-  close() {
-    if (this.readyState === CLOSED) return;
-    // First: a lock callback that runs from now on does nothing.
-    this.readyState = CLOSED;
-    this.#abort.abort();
+  /** A type the page listens to from now on. */
+  subscribe(type) {
+    this.#inner?.listen(type);
+  }
+
+  /** Closes the leader's connection (the source is closing). */
+  stop() {
     this.#inner?.close();
     this.#inner = null;
-    this.#release?.();
-    this.#release = null;
-    this.#leave?.();
-    this.#leave = null;
-    this.#channel.onmessage = null;
-    if (!this.#handingOff) this.#channel.close();
   }
 
-  // The member lock's callback: held until close().
-  #hold() {
-    if (this.readyState === CLOSED) return undefined;
-    return new Promise((resolve) => {
-      this.#leave = resolve;
-    });
-  }
-
-  #post(message) {
-    if (this.readyState !== CLOSED) this.#channel.postMessage(message);
-  }
-
-  /** Sends a message to the other tabs and takes it here too, by the same path. */
-  #broadcast(message) {
-    this.#post(message);
-    this.#receive(message);
-  }
-
-  #want(types) {
-    const added = types.filter((type) => !this.#types.has(type));
-    if (added.length === 0) return;
-    for (const type of added) {
-      this.#types.add(type);
-      this.#inner?.addEventListener(type, this.#relay);
-    }
-    this.#post({ t: 'want', types: added });
-  }
-
-  // The lock's callback: this tab leads until the promise it returns settles.
-  #lead() {
-    if (this.readyState === CLOSED) return undefined;
-    this.shared = 'leader';
-    const held = new Promise((resolve) => {
-      this.#release = resolve;
-    });
+  /** The source holds the leadership: it connects, and relays. */
+  lead() {
+    const source = this.#source;
+    if (source.readyState === CLOSED) return;
+    source.shared = 'leader';
     // Resume after the last event this tab took; tabs that are ahead drop
     // the server's replay by sequence number.
     const id = this.#id;
@@ -273,21 +135,27 @@ export class SharedConnection {
     this.#relaySeq = this.#seq;
     this.#relayId = id;
     this.#broadcast({ t: 'elected', e: this.#token, s: this.#seq, resume });
+    let inner;
     try {
-      this.#inner = new this.#EventSource(this.url, init);
+      inner = connect(source.url, init, [source.url, init], (event) => this.#relay(inner, event));
     } catch (error) {
       this.#refuse({ kind: 'request', message: error.message });
-      return held;
+      return;
     }
-    for (const type of ['open', 'error', 'statechange', ...this.#types]) this.#inner.addEventListener(type, this.#relay);
-    return held;
+    this.#inner = inner;
+    for (const type of ['open', 'error', ...this.#types]) inner.listen(type);
+  }
+
+  /** Sends a message to the other tabs and takes it here too, by the same path. */
+  #broadcast(message) {
+    this.#post(message);
+    this.receive(message);
   }
 
   // The leader's listener on its own connection: every event goes to the
   // other tabs and to this one.
-  #relay = (event) => {
-    const inner = this.#inner;
-    if (this.readyState === CLOSED || event.target !== inner) return;
+  #relay(inner, event) {
+    if (this.#source.readyState === CLOSED || inner !== this.#inner) return;
     if (event instanceof MessageEvent) {
       this.#relaySeq += 1;
       this.#relayId = event.lastEventId;
@@ -298,20 +166,14 @@ export class SharedConnection {
     } else if (event.type === 'open') {
       this.#broadcast({ t: 'open', e: this.#token });
     } else if (event.type === 'error') {
-      const details = {};
-      for (const [name, value] of Object.entries(event)) {
-        // `isTrusted` is an own property of every event, and read-only.
-        if (name !== 'willRetry' && name !== 'isTrusted' && (value === null || typeof value !== 'object') && typeof value !== 'function') {
-          details[name] = value;
-        }
-      }
+      const details = facts(event);
       if (inner.readyState === CLOSED) this.#refuse(details);
       else this.#broadcast({ t: 'error', e: this.#token, readyState: inner.readyState, details });
     } else if (event.type === 'statechange') {
       const { attempt, retryDelay, nextAttemptAt, lastError } = inner;
       this.#broadcast({ t: 'policy', e: this.#token, attempt, retryDelay, nextAttemptAt, lastError: lastError && facts(lastError) });
     }
-  };
+  }
 
   /**
    * The leader's connection failed for good: this source closes at once, and
@@ -319,18 +181,15 @@ export class SharedConnection {
    * header for why this order holds).
    */
   #refuse(details) {
-    const release = this.#release;
-    const channel = this.#channel;
-    const own = this.#member;
+    const source = this.#source;
+    const own = `${this.#members}${this.#token}`;
     const prefix = this.#members;
     const message = { t: 'error', e: this.#token, readyState: CLOSED, details };
-    // close() must neither release the leadership nor close the channel:
-    // the hand-off below owns both now.
-    this.#release = null;
-    this.#handingOff = true;
-    this.close();
-    this.dispatch(errorEvent(details, false));
-    this.#notify();
+    // The source closes, but the hand-off below owns the leadership and the channel.
+    const { channel, release } = source.detach();
+    source.failed = true;
+    source.dispatch(errorEvent(details, false));
+    source.notify();
     const { locks } = globalThis.navigator;
     const stop = new AbortController();
     const backstop = setTimeout(() => stop.abort(), FATAL_HANDOFF_MS);
@@ -349,27 +208,21 @@ export class SharedConnection {
       });
   }
 
-  /** Dispatches `statechange` when the state differs from the last one reported. */
-  #notify() {
-    const state = [this.readyState, this.attempt, this.retryDelay, this.nextAttemptAt, this.lastError];
-    if (state.every((value, i) => value === this.#reported[i])) return;
-    this.#reported = state;
-    this.dispatch(new Event('statechange'));
-  }
-
   /** Whether `message` comes from the leader this tab knows (any, before it knows one). */
   #current(message) {
     return this.#term === null || message.e === this.#term.e;
   }
 
-  #receive(message) {
-    if (this.readyState === CLOSED || message === null || typeof message !== 'object') return;
+  /** A message from the channel, or this tab's own broadcast. */
+  receive(message) {
+    const source = this.#source;
+    if (source.readyState === CLOSED || message === null || typeof message !== 'object') return;
     switch (message.t) {
       case 'hello':
         this.#adopt(message.types);
-        if (this.shared === 'leader') {
+        if (source.shared === 'leader') {
           this.#post({
-            t: 'state', e: this.#token, s: this.#relaySeq, id: this.#relayId, readyState: this.readyState,
+            t: 'state', e: this.#token, s: this.#relaySeq, id: this.#relayId, readyState: source.readyState,
             resume: this.#term?.resume ?? true, types: [...this.#types],
           });
         }
@@ -392,10 +245,10 @@ export class SharedConnection {
       case 'elected':
         this.#term = { e: message.e, resume: message.resume };
         // Followers see the hand-over as a reconnection, never as an end.
-        if (this.readyState === OPEN) {
-          this.readyState = CONNECTING;
-          this.dispatch(errorEvent({}, true));
-          this.#notify();
+        if (source.readyState === OPEN) {
+          source.readyState = CONNECTING;
+          source.dispatch(errorEvent({}, true));
+          source.notify();
         }
         return;
       case 'open':
@@ -404,19 +257,20 @@ export class SharedConnection {
       case 'error':
         if (!this.#current(message)) return;
         if (message.readyState === CLOSED) {
-          this.close();
-          this.dispatch(errorEvent(message.details, false));
+          source.failed = true;
+          source.close();
+          source.dispatch(errorEvent(message.details, false));
         } else {
-          this.readyState = CONNECTING;
-          this.dispatch(errorEvent(message.details, true));
+          source.readyState = CONNECTING;
+          source.dispatch(errorEvent(message.details, true));
         }
-        this.#notify();
+        source.notify();
         return;
       case 'policy':
         if (!this.#current(message)) return;
-        ({ attempt: this.attempt, retryDelay: this.retryDelay, nextAttemptAt: this.nextAttemptAt } = message);
-        this.lastError = message.lastError && Object.assign(new Error(message.lastError.message), message.lastError);
-        this.#notify();
+        ({ attempt: source.attempt, retryDelay: source.retryDelay, nextAttemptAt: source.nextAttemptAt } = message);
+        source.lastError = message.lastError && restore(message.lastError);
+        source.notify();
         return;
       case 'event':
         this.#event(message);
@@ -430,32 +284,34 @@ export class SharedConnection {
     for (const type of types) {
       if (typeof type === 'string' && !this.#types.has(type)) {
         this.#types.add(type);
-        this.#inner?.addEventListener(type, this.#relay);
+        this.#inner?.listen(type);
       }
     }
   }
 
   #open() {
-    if (this.readyState !== CONNECTING) return;
-    this.readyState = OPEN;
-    this.dispatch(new Event('open'));
-    this.#notify();
+    const source = this.#source;
+    if (source.readyState !== CONNECTING) return;
+    source.readyState = OPEN;
+    source.dispatch(new Event('open'));
+    source.notify();
   }
 
   #event(message) {
+    const source = this.#source;
     // A leader that could not resume (no ID yet, or native without
     // `lastEventIdParam`) starts a fresh stream: its events are all new.
     const fresh = this.#term !== null && message.e === this.#term.e && !this.#term.resume;
     if (!fresh && message.s <= this.#seq) return; // already taken: a replay after a hand-over
     this.#seq = message.s;
     this.#id = message.id;
-    this.lastEventId = message.id;
-    this.reconnectionTime = message.r;
+    source.lastEventId = message.id;
+    source.reconnectionTime = message.r;
     // The leader's events come after its `open`; one from an earlier leader
     // can arrive after the new one's `elected`, and is delivered in order.
     this.#open();
-    if (this.wanted.has(message.type)) {
-      this.dispatch(new MessageEvent(message.type, { data: message.data, lastEventId: message.id, origin: message.origin }));
+    if (source.wanted.has(message.type)) {
+      source.dispatch(new MessageEvent(message.type, { data: message.data, lastEventId: message.id, origin: message.origin }));
     }
   }
 }

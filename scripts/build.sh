@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `npm run build`: the npm package, alone, in pkg/: the hand-written entry
-# (js/index.js, js/index.d.ts), the wasm module built with the `js` feature and
-# optimized by the npm binaryen's wasm-opt, its glue, and a package.json whose
-# `exports` names the entry.
+# `npm run build`: the npm package, alone, in pkg/: the hand-written modules
+# (js/*.js, entry js/index.js, types js/index.d.ts), the wasm module built
+# with the `js` feature and optimized by the npm binaryen's wasm-opt, its
+# glue, and a package.json whose `exports` names the entry.
 #
 #   bash scripts/build.sh             # installs what the build needs first
 #   WEB_SSE_SKIP_SETUP=1 bash ...     # when the caller has run setup already
@@ -35,7 +35,8 @@ wasm="$out/web_sse_bg.wasm"
   -o "$wasm.opt" "$wasm"
 mv "$wasm.opt" "$wasm"
 
-# Every hand-written module of the entry (index.js imports the others).
+# Every hand-written module of the entry: index.js imports most of them, and
+# loads shared.js and the glue (web_sse.js) only when a source needs them.
 cp js/*.js js/*.d.ts "$out/"
 # The package's own README (for users; wasm-pack copied the repository's,
 # which is for contributors) and the licences.
@@ -44,4 +45,9 @@ node scripts/package-json.mjs "$out/package.json"
 rm -rf pkg
 mv "$out" pkg
 wasm=pkg/web_sse_bg.wasm
-echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped; index.js $(gzip -9 <pkg/index.js | wc -c) gzipped"
+# What a page on the native transport loads: every module but those two.
+native_js=0
+for module in pkg/*.js; do
+  case "${module##*/}" in shared.js | web_sse.js) ;; *) native_js=$((native_js + $(gzip -9 <"$module" | wc -c))) ;; esac
+done
+echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped; the JS of a native page $native_js bytes gzipped (module by module)"

@@ -51,6 +51,8 @@
 
 mod error;
 mod event;
+#[cfg(any(feature = "js", feature = "shared"))]
+mod facts;
 mod hub;
 #[cfg(feature = "js")]
 mod js;

@@ -296,20 +296,16 @@ async fn without_web_locks_a_shared_source_connects_alone() {
     wait_for_stats(&key, 3000, "two connections", |s| s.connections == 2).await;
 }
 
-// The npm package's shared source, js/shared.js, as another tab would run it.
-// The native transport only: its leader is the browser's own EventSource
-// (the package's fetch class needs the package's wasm).
-#[wasm_bindgen(module = "/js/shared.js")]
+// The npm package's shared source (js/shared-connection.js, which loads the
+// protocol, js/shared.js), as another tab would run it. The native transport
+// only: its leader is the browser's own EventSource (the package's fetch
+// class needs the package's wasm).
+#[wasm_bindgen(module = "/js/shared-connection.js")]
 extern "C" {
     type SharedConnection;
 
     #[wasm_bindgen(constructor)]
-    fn new(
-        url: &str,
-        init: &JsValue,
-        class: &JsValue,
-        dispatch: &js_sys::Function,
-    ) -> SharedConnection;
+    fn new(url: &str, init: &JsValue, dispatch: &js_sys::Function) -> SharedConnection;
 
     #[wasm_bindgen(method)]
     fn close(this: &SharedConnection);
@@ -323,6 +319,29 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn wanted(this: &SharedConnection) -> JsValue;
 }
+
+// wasm-bindgen copies only the modules named in a `module` attribute, not
+// what they import: each module of the package that the one above reaches
+// is named here, so that the copies sit side by side as in the package.
+macro_rules! package_module {
+    ($($path:tt as $name:ident),* $(,)?) => {$(
+        #[wasm_bindgen(module = $path)]
+        extern "C" {
+            #[allow(dead_code)]
+            type $name;
+        }
+    )*};
+}
+package_module!(
+    "/js/connection.js" as Connection,
+    "/js/options.js" as Options,
+    "/js/facts.js" as Facts,
+    "/js/shared.js" as Shared,
+    "/js/connect.js" as Connect,
+    "/js/native.js" as Native,
+    "/js/parsed.js" as Parsed,
+    "/js/wasm.js" as Wasm,
+);
 
 /// A JS shared source of `url` on the native transport, with the ids of the
 /// `message` events it dispatches.
@@ -357,9 +376,7 @@ impl JsSource {
                 }
             }
         });
-        let class = js_sys::Reflect::get(&js_sys::global(), &"EventSource".into()).unwrap();
-        let connection =
-            SharedConnection::new(url, init, &class, dispatch.as_ref().unchecked_ref());
+        let connection = SharedConnection::new(url, init, dispatch.as_ref().unchecked_ref());
         // What the package's EventSource does for a `message` listener.
         let wanted = connection.wanted();
         let add: js_sys::Function = js_sys::Reflect::get(&wanted, &"add".into())

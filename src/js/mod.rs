@@ -1,6 +1,8 @@
 //! The wasm half of the npm package (feature `js`): what the hand-written
-//! class in `js/index.js` calls into. Only the fetch transport needs wasm;
-//! the native transport runs on the browser's object alone.
+//! connections in `js/parsed.js` call into (the fetch transport and
+//! `fromReadableStream`); the native transport runs on the browser's object
+//! alone. An error crosses as its facts (`crate::facts`), and each call says
+//! what it carries with a [`Signal`].
 //!
 //! The connection task holds the page's dispatcher only while it runs: a
 //! close, a fatal error or the end of the task drops it, so no wasm-held
@@ -12,19 +14,31 @@ use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
 
+use crate::facts;
 use crate::parse::{Event, Parser};
 use crate::transport::fetch;
 use crate::transport::stream::URL;
 use crate::transport::task::{self, Control, Output};
 use crate::{Error, EventSourceOptions};
 
-/// What the dispatcher's first argument says.
-const EVENTS: u32 = 0;
-const OPEN: u32 = 1;
-const RECONNECTING: u32 = 2;
-const FAILED: u32 = 3;
-const PROBLEM: u32 = 4;
-const STATE: u32 = 5;
+/// What the dispatcher's first argument says, by name on both sides: the
+/// glue exports it, and js/parsed.js reads `Signal.Events`, `Signal.Open`...
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub enum Signal {
+    /// A chunk's events, as a batch (see [`encode_event`]).
+    Events = 0,
+    /// The connection opened; the payload is the origin.
+    Open = 1,
+    /// The connection dropped and will reconnect; the payload holds the facts.
+    Reconnecting = 2,
+    /// The source failed for good; the payload holds the facts.
+    Failed = 3,
+    /// Something to warn about that ends nothing (an oversized event).
+    Problem = 4,
+    /// The reconnect state: `{attempt, delay, nextAttemptAt}`.
+    State = 5,
+}
 /// The largest batch allocation kept from one chunk to the next.
 const BATCH_KEEP: usize = 256 * 1024;
 
@@ -44,8 +58,9 @@ impl FetchTransport {
     /// `last_event_id` is sent on the first request when not empty.
     /// `dispatch(kind, payload)` receives, once per chunk, the chunk's events
     /// as a batch (see [`encode_event`]), and `open` (the origin),
-    /// `reconnecting`, `failed`, `problem` (an object with what is known) and
-    /// `state` (`{attempt, delay, nextAttemptAt}`) as they happen.
+    /// `reconnecting`, `failed`, `problem` (an object with the error's facts,
+    /// src/facts.rs) and `state` (`{attempt, delay, nextAttemptAt}`) as they
+    /// happen, each named by a [`Signal`].
     #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -96,13 +111,10 @@ impl FetchTransport {
         })?;
         Ok(FetchTransport { control })
     }
-
-    /// Aborts the request; no reconnect, nothing more is dispatched.
-    pub fn close(&self) {
-        self.control.close();
-    }
 }
 
+// The class frees the object to close it (`free()`): the request is aborted,
+// no reconnect follows, and nothing more is dispatched.
 impl Drop for FetchTransport {
     fn drop(&mut self) {
         self.control.close();
@@ -117,18 +129,21 @@ struct JsOutput {
 }
 
 impl JsOutput {
-    fn send(&self, kind: u32, payload: &JsValue) {
+    fn send(&self, signal: Signal, payload: &JsValue) {
         // An exception in a page listener is the browser's to report; it
         // must not stop the connection.
-        let _ = self.dispatch.call2(&JsValue::NULL, &kind.into(), payload);
+        let _ = self
+            .dispatch
+            .call2(&JsValue::NULL, &(signal as u32).into(), payload);
     }
 
-    fn send_error(&self, kind: u32, error: Option<&Error>) {
+    /// The error's facts (src/facts.rs).
+    fn send_error(&self, signal: Signal, error: Option<&Error>) {
         let details = js_sys::Object::new();
         if let Some(error) = error {
-            describe(&details, error);
+            facts::write(&details, error);
         }
-        self.send(kind, &details);
+        self.send(signal, &details);
     }
 }
 
@@ -151,7 +166,7 @@ impl Output for JsOutput {
         if !batch.is_empty() || *state != before {
             batch.push_str(&state);
             drop(state);
-            self.send(EVENTS, &JsValue::from_str(&batch));
+            self.send(Signal::Events, &JsValue::from_str(&batch));
         }
         // Only the task writes the batch, and it is here: keep the
         // allocation for the next chunk, unless a burst made it large.
@@ -162,30 +177,27 @@ impl Output for JsOutput {
     }
 
     fn opened(&self, origin: &str) {
-        self.send(OPEN, &origin.into());
+        self.send(Signal::Open, &origin.into());
     }
 
     fn reconnecting(&self, error: Option<Error>, attempt: u32, delay: Duration) {
         // The state first, so that `error` listeners can read the delay.
         let state = js_sys::Object::new();
-        let set = |key: &str, value: JsValue| {
-            let _ = js_sys::Reflect::set(&state, &key.into(), &value);
-        };
         let millis = delay.as_secs_f64() * 1000.0;
-        set("attempt", attempt.into());
-        set("delay", millis.into());
-        set("nextAttemptAt", (js_sys::Date::now() + millis).into());
-        self.send(STATE, &state);
-        self.send_error(RECONNECTING, error.as_ref());
+        facts::number(&state, "attempt", f64::from(attempt));
+        facts::number(&state, "delay", millis);
+        facts::number(&state, "nextAttemptAt", js_sys::Date::now() + millis);
+        self.send(Signal::State, &state);
+        self.send_error(Signal::Reconnecting, error.as_ref());
     }
 
     fn ended(&self, error: Option<Error>) {
-        self.send_error(FAILED, error.as_ref());
+        self.send_error(Signal::Failed, error.as_ref());
     }
 
     fn problem(&self, error: Error) {
         // The class only warns on the console: no event to order.
-        self.send_error(PROBLEM, Some(&error));
+        self.send_error(Signal::Problem, Some(&error));
     }
 }
 
@@ -210,14 +222,8 @@ fn policy_from(fields: &[f64]) -> crate::ReconnectPolicy {
 
 /// Milliseconds from JS; NaN and negatives are zero, anything past a day a day.
 fn millis_to_duration(millis: f64) -> Duration {
-    let millis = if millis.is_finite() {
-        millis.clamp(0.0, 86_400_000.0)
-    } else if millis > 0.0 {
-        86_400_000.0
-    } else {
-        0.0
-    };
-    Duration::from_millis(millis as u64)
+    // `clamp` keeps NaN, and `as` makes it 0.
+    Duration::from_millis(millis.clamp(0.0, 86_400_000.0) as u64)
 }
 
 /// A batch is one string, so that a chunk's events cross into JS in one
@@ -322,70 +328,5 @@ impl Output for BatchOutput {
 
     fn problem(&self, _: Error) {
         self.oversized.set(self.oversized.get() + 1);
-    }
-}
-
-/// The facts of an error as properties for the page's `error` event. The
-/// class writes the message, so no formatting code ships in the wasm.
-fn describe(details: &js_sys::Object, error: &Error) {
-    let set = |key: &str, value: JsValue| {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = js_sys::Reflect::set(details, &key.into(), &value);
-    };
-    match error {
-        Error::Http {
-            status,
-            status_text,
-            content_type,
-            body,
-            ..
-        } => {
-            set("kind", "http".into());
-            set("status", (*status).into());
-            set("statusText", status_text.into());
-            set("contentType", content_type.as_deref().into());
-            set("body", body.into());
-        }
-        Error::NotEventStream { content_type, .. } => {
-            set("kind", "content-type".into());
-            set("contentType", content_type.as_deref().into());
-        }
-        Error::Network { message, .. } => {
-            set("kind", "network".into());
-            set("message", message.into());
-        }
-        Error::Parse { error, .. } => {
-            set("kind", "parse".into());
-            let limit = match error {
-                crate::parse::ParseError::LineTooLong { limit }
-                | crate::parse::ParseError::EventTooLarge { limit } => *limit,
-                #[allow(unreachable_patterns)]
-                _ => 0,
-            };
-            set("limit", (limit as f64).into());
-        }
-        Error::Js { name, message } => {
-            set("kind", name.into());
-            set("message", message.into());
-        }
-        Error::Timeout { idle, .. } => {
-            set("kind", "timeout".into());
-            set("idleTimeout", (idle.as_secs_f64() * 1000.0).into());
-        }
-        Error::AttemptsExhausted { attempts, last, .. } => {
-            // The last failure's facts (status, body...), under the kind
-            // that says the policy gave up.
-            if let Some(last) = last {
-                describe(details, last);
-                set(
-                    "lastKind",
-                    js_sys::Reflect::get(details, &"kind".into()).unwrap_or_default(),
-                );
-            }
-            set("kind", "attempts".into());
-            set("attempts", (*attempts).into());
-        }
-        #[allow(unreachable_patterns)]
-        _ => set("kind", "other".into()),
     }
 }

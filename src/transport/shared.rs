@@ -48,6 +48,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use crate::event::{ConnectionState, ErrorEvent, MessageEvent, ReadyState, SharedRole};
+use crate::facts;
 use crate::hub::{Driver, Hub};
 use crate::{Error, EventSourceOptions, Transport};
 
@@ -184,10 +185,10 @@ fn lock_manager() -> Option<(JsValue, Function)> {
     Some((locks, request))
 }
 
-/// What makes two sources one stream, as js/shared.js writes it (JSON of
-/// the URL, the transport, on fetch the method, the headers as `Headers`
-/// normalizes them and the body, and the credentials flag): equal keys in
-/// Rust and JS give one lock and one channel.
+/// What makes two sources one stream, as `sharedKey` in js/options.js
+/// writes it (JSON of the URL, the transport, on fetch the method, the
+/// headers as `Headers` normalizes them and the body, and the credentials
+/// flag): equal keys in Rust and JS give one lock and one channel.
 fn key(url: &str, options: &EventSourceOptions) -> Result<String, Error> {
     let parts = Array::new();
     parts.push(&url.into());
@@ -851,7 +852,7 @@ impl Message {
             } => {
                 let details = Object::new();
                 if let Some(error) = error {
-                    describe(&details, error);
+                    facts::write(&details, error);
                 }
                 put("t", "error".into());
                 put("e", e.into());
@@ -873,13 +874,13 @@ impl Message {
                     millis(delay.map(|delay| delay.as_secs_f64() * 1000.0)),
                 );
                 put("nextAttemptAt", millis(*next_attempt_at));
-                let facts = last_error.as_ref().map_or(JsValue::NULL, |error| {
-                    let facts = Object::new();
-                    describe(&facts, error);
-                    set(&facts, "message", &error.to_string().into());
-                    facts.into()
+                let last = last_error.as_ref().map_or(JsValue::NULL, |error| {
+                    let plain = Object::new();
+                    facts::write(&plain, error);
+                    set(&plain, "message", &error.to_string().into());
+                    plain.into()
                 });
-                put("lastError", facts);
+                put("lastError", last);
             }
             Message::Event { e, s, event } => {
                 put("t", "event".into());
@@ -937,7 +938,7 @@ impl Message {
                 Message::Error {
                     e: e(),
                     ready_state,
-                    error: decode(&get(data, "details"), None, url, ready_state == CLOSED),
+                    error: facts::read(&get(data, "details"), url, ready_state == CLOSED),
                 }
             }
             "policy" => {
@@ -949,7 +950,7 @@ impl Message {
                     delay: number(data, "retryDelay").map(|ms| Duration::from_millis(ms as u64)),
                     next_attempt_at: number(data, "nextAttemptAt"),
                     last_error: if last.is_object() {
-                        decode(&last, None, url, true)
+                        facts::read(&last, url, true)
                     } else {
                         None
                     },
@@ -970,108 +971,6 @@ impl Message {
             _ => return None,
         })
     }
-}
-
-/// An error's facts as the JS package's `error` events carry them (`kind`,
-/// `status`, ...), for JS and Rust sources alike.
-fn describe(details: &Object, error: &Error) {
-    let put = |key: &str, value: JsValue| set(details, key, &value);
-    match error {
-        // What the native transport knows: nothing but the end.
-        Error::ConnectionFailed { .. } => {}
-        Error::Http {
-            status,
-            status_text,
-            content_type,
-            body,
-            ..
-        } => {
-            put("kind", "http".into());
-            put("status", (*status).into());
-            put("statusText", status_text.into());
-            put("contentType", content_type.as_deref().into());
-            put("body", body.into());
-        }
-        Error::NotEventStream { content_type, .. } => {
-            put("kind", "content-type".into());
-            put("contentType", content_type.as_deref().into());
-        }
-        Error::Network { message, .. } => {
-            put("kind", "network".into());
-            put("message", message.into());
-        }
-        Error::Timeout { idle, .. } => {
-            put("kind", "timeout".into());
-            put("idleTimeout", (idle.as_secs_f64() * 1000.0).into());
-        }
-        Error::Js { name, message } => {
-            put("kind", name.into());
-            put("message", message.into());
-        }
-        Error::InvalidUrl { message, .. } => {
-            put("kind", "request".into());
-            put("message", message.into());
-        }
-        Error::Stream { message } => {
-            put("kind", "stream".into());
-            put("message", message.into());
-        }
-        Error::AttemptsExhausted { attempts, last, .. } => {
-            if let Some(last) = last {
-                describe(details, last);
-                put("lastKind", get(details, "kind"));
-            }
-            put("kind", "attempts".into());
-            put("attempts", (*attempts).into());
-        }
-        other => {
-            put("kind", "other".into());
-            put("message", other.to_string().into());
-        }
-    }
-}
-
-/// The error that `details` describes (with `kind` instead of its own, for
-/// the last failure of an `attempts` error); without a kind, the native
-/// transport's end when `fatal`, else none.
-fn decode(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) -> Option<Error> {
-    let url = url.to_owned();
-    let message = || text(details, "message").unwrap_or_default();
-    let kind = kind.or_else(|| text(details, "kind"));
-    Some(match kind.as_deref() {
-        None => return fatal.then_some(Error::ConnectionFailed { url }),
-        Some("http") => Error::Http {
-            url,
-            status: number(details, "status").unwrap_or(0.0) as u16,
-            status_text: text(details, "statusText").unwrap_or_default(),
-            content_type: text(details, "contentType"),
-            body: text(details, "body").unwrap_or_default(),
-        },
-        Some("content-type") => Error::NotEventStream {
-            url,
-            content_type: text(details, "contentType"),
-        },
-        Some("network") => Error::Network {
-            url,
-            message: message(),
-        },
-        Some("timeout") => Error::Timeout {
-            url,
-            idle: Duration::from_millis(number(details, "idleTimeout").unwrap_or(0.0) as u64),
-        },
-        Some("stream") => Error::Stream { message: message() },
-        Some("attempts") => Error::AttemptsExhausted {
-            url: url.clone(),
-            attempts: number(details, "attempts").unwrap_or(0.0) as u32,
-            last: text(details, "lastKind")
-                .and_then(|last| decode(details, Some(last), &url, fatal))
-                .map(Box::new),
-        },
-        Some(name) => Error::Js {
-            name: name.to_owned(),
-            message: message(),
-        },
-    })
 }
 
 fn set(object: &Object, key: &str, value: &JsValue) {

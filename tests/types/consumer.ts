@@ -1,10 +1,11 @@
 // A TypeScript consumer of the npm package: tests/e2e/types.test.mjs runs
 // `tsc --noEmit` on it against pkg/ (the built package, resolved through its
 // package.json). Every line that must not compile says so with @ts-expect-error.
-import init, { EventIterator, EventSource, isSupported, type JsonErrorEvent } from 'web-sse';
+import init, { EventIterator, EventSource, isFetchSupported, isSupported, type JsonErrorEvent } from 'web-sse';
 
 await init();
 if (!isSupported()) throw new Error('no EventSource here');
+const fetchable: boolean = isFetchSupported();
 
 const source = new EventSource(new URL('/events', location.href), { withCredentials: true });
 const posted = new EventSource('/chat', {

@@ -1,0 +1,70 @@
+// The base of every connection that the page's object owns in place of the
+// browser's own (fetch, a stream, native under a policy, shared): the state
+// the page reads and the one `statechange` event per transition.
+
+import { CLOSED, CONNECTING, DEFAULT_RECONNECTION_TIME } from './options.js';
+
+/**
+ * A connection: its state (`readyState`, `url`, `withCredentials`,
+ * `lastEventId`, `reconnectionTime`, this tab's `shared` part), the reconnect
+ * state the page reads (`attempt`, `retryDelay`, `nextAttemptAt`,
+ * `lastError`), the event types it delivers (`listen`), and `statechange`.
+ * It dispatches through `dispatch`, on the page's object.
+ */
+export class Connection {
+  readyState = CONNECTING;
+  url;
+  withCredentials;
+  lastEventId = '';
+  /** Milliseconds; the server's `retry:` sets it where the transport sees it. */
+  reconnectionTime = DEFAULT_RECONNECTION_TIME;
+  shared = 'unshared';
+  attempt = 0;
+  retryDelay = null;
+  nextAttemptAt = null;
+  lastError = null;
+  /** Event types with listeners: events of other types are not built. */
+  wanted = new Set(['open', 'error']);
+  dispatch;
+  /** Whether the source failed for good (not closed by the page): its CLOSED is reported. */
+  failed = false;
+  /** The state the last `statechange` reported. */
+  #reported = [CONNECTING, 0, null, null, null];
+  #pending = false;
+
+  constructor(url, withCredentials, dispatchEvent) {
+    this.url = url;
+    this.withCredentials = withCredentials;
+    this.dispatch = dispatchEvent;
+  }
+
+  /** The page listens to `type` (the first listener of it). */
+  listen(type) {
+    this.wanted.add(type);
+  }
+
+  close() {
+    this.readyState = CLOSED;
+    this.retryDelay = null;
+    this.nextAttemptAt = null;
+  }
+
+  /**
+   * Dispatches one `statechange`, after the current task's other changes,
+   * when the state differs from what the last one reported: a transition
+   * arrives in parts (fetch reports the wait and the error separately), and
+   * the page should see it once. Nothing after the page's close().
+   */
+  notify() {
+    if (this.#pending) return;
+    this.#pending = true;
+    queueMicrotask(() => {
+      this.#pending = false;
+      if (this.readyState === CLOSED && !this.failed) return;
+      const state = [this.readyState, this.attempt, this.retryDelay, this.nextAttemptAt, this.lastError];
+      if (state.every((value, i) => value === this.#reported[i])) return;
+      this.#reported = state;
+      this.dispatch(new Event('statechange'));
+    });
+  }
+}

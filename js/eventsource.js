@@ -1,0 +1,307 @@
+// The facade: the page's `EventSource`, a real `EventTarget` that owns one
+// connection (connect.js picks it; shared sources and streams have their
+// own) and re-dispatches its events on itself, plus async iteration and JSON.
+//
+// Why hand-written JS and not a wasm-bindgen class: every JS value a wasm
+// object holds is a root that the JS collector cannot trace through, so a page
+// listener that closes over the source (`es.onmessage = () => es.close()`)
+// would form a cycle through wasm memory that nothing ever frees. Here the
+// page's object, the browser's object and every listener live in the JS heap,
+// where the collector sees the whole graph. wasm-bindgen also cannot extend
+// `EventTarget` (wasm-bindgen#210).
+
+import { connect } from './connect.js';
+import { endIterators, iterate } from './iterator.js';
+import { SKIPPED, parseJson } from './json.js';
+import { capacity, eventTypes, isObject } from './options.js';
+import { StreamConnection } from './parsed.js';
+import { SharedConnection, canShare } from './shared-connection.js';
+
+const { addEventListener: addListener, removeEventListener: removeListener, dispatchEvent: dispatch } = EventTarget.prototype;
+// Module-private: only `fromReadableStream()` makes a source from a stream.
+const fromStream = Symbol('web-sse fromReadableStream');
+
+/** A connection to a server that sends events (`text/event-stream`). */
+export class EventSource extends EventTarget {
+  /**
+   * The connection, owned here in the JS heap. Every kind answers the state
+   * the getters read, `listen(type)` and `close()`.
+   */
+  #connection;
+  /** Event types forwarded from the connection so far. */
+  #forwarded = new Set();
+  /** `on*` handlers: type -> { value, listener }. */
+  #handlers = new Map();
+  /** `addJsonListener`: type -> Map(callback -> listener). */
+  #jsonListeners = new Map();
+
+  // The arguments reach the browser's constructor as given, in the same
+  // number, so that it applies its own conversions and throws its own
+  // exceptions (SyntaxError, TypeError) for whatever the page passes. One
+  // named parameter: `EventSource.length` is 1, as native.
+  // eslint-disable-next-line no-unused-vars
+  constructor(url) {
+    // eslint-disable-next-line prefer-rest-params
+    const init = arguments[1];
+    super();
+    const here = (event) => dispatch.call(this, event);
+    if (url === fromStream) {
+      this.#connection = new StreamConnection(init, here);
+    } else if (isObject(init) && init.shared && canShare()) {
+      // One connection for every tab of the origin (shared-connection.js);
+      // where Web Locks or BroadcastChannel are missing, an unshared source.
+      this.#connection = new SharedConnection(url, init, here);
+    } else {
+      // eslint-disable-next-line prefer-rest-params
+      this.#connection = connect(url, init, arguments, here);
+    }
+  }
+
+  get readyState() {
+    return this.#connection.readyState;
+  }
+
+  get url() {
+    return this.#connection.url;
+  }
+
+  get withCredentials() {
+    return this.#connection.withCredentials;
+  }
+
+  /**
+   * `'leader'` or `'follower'` on a source opened with `shared: true`: this
+   * tab runs the connection, or receives the leader's events; `'unshared'`
+   * otherwise, and where Web Locks or BroadcastChannel are missing.
+   */
+  get shared() {
+    return this.#connection.shared;
+  }
+
+  /**
+   * The last event ID the source saw (the proposal for `fromReadableStream`
+   * adds it). On the native transport it follows the events of the types
+   * that have listeners: the browser does not expose it.
+   */
+  get lastEventId() {
+    return this.#connection.lastEventId;
+  }
+
+  /**
+   * Consecutive connection attempts that have not led to a stable
+   * connection; 0 again once one stayed open for the policy's `resetAfter`.
+   */
+  get attempt() {
+    return this.#connection.attempt;
+  }
+
+  /** Milliseconds of the current wait before the next attempt, or null. */
+  get retryDelay() {
+    return this.#connection.retryDelay;
+  }
+
+  /** When the next attempt starts (ms since the epoch, as `Date.now()`), or null. */
+  get nextAttemptAt() {
+    return this.#connection.nextAttemptAt;
+  }
+
+  /** The last failure, as an Error with its facts (`kind`, `status`, ...), or null. */
+  get lastError() {
+    return this.#connection.lastError;
+  }
+
+  /**
+   * Milliseconds before a reconnection, as the server's `retry:` set it. On
+   * the native transport the browser hides `retry:`; this is then its
+   * starting value, 3000.
+   */
+  get reconnectionTime() {
+    return this.#connection.reconnectionTime;
+  }
+
+  /**
+   * A source that reads `stream` (bytes of `text/event-stream`) once, as the
+   * proposed `EventSource.fromReadableStream()`: for a response the page
+   * fetched itself. `url` is `about:event-stream`, events come from origin
+   * `"null"`, and the end of the stream (or an error in it) fires one `error`
+   * and closes the source, with no reconnection; iterators end there.
+   * Throws `TypeError` when the stream is locked.
+   */
+  static fromReadableStream(stream) {
+    if (!(stream instanceof ReadableStream)) {
+      throw new TypeError('EventSource.fromReadableStream: the argument must be a ReadableStream');
+    }
+    if (stream.locked) {
+      throw new TypeError('EventSource.fromReadableStream: the stream is locked; pass one nobody else reads');
+    }
+    return new EventSource(fromStream, stream);
+  }
+
+  get onopen() {
+    return this.#handler('open');
+  }
+
+  set onopen(value) {
+    this.#setHandler('open', value);
+  }
+
+  get onmessage() {
+    return this.#handler('message');
+  }
+
+  set onmessage(value) {
+    this.#setHandler('message', value);
+  }
+
+  get onerror() {
+    return this.#handler('error');
+  }
+
+  set onerror(value) {
+    this.#setHandler('error', value);
+  }
+
+  // EventTarget's own method does the work (once, signal, capture,
+  // de-duplication); this one also starts forwarding the type.
+  addEventListener(type, callback) {
+    if (arguments.length < 2) {
+      // Let EventTarget throw its own "2 arguments required" TypeError.
+      // eslint-disable-next-line prefer-rest-params
+      return Reflect.apply(addListener, this, arguments);
+    }
+    // Converted once, here, as WebIDL would: a Symbol throws TypeError.
+    const eventType = `${type}`;
+    // eslint-disable-next-line prefer-rest-params
+    addListener.call(this, eventType, callback, arguments[2]);
+    // EventSource.prototype.addEventListener.call(anyTarget, ...) works natively.
+    if (callback != null && #connection in this) this.#forward(eventType);
+    return undefined;
+  }
+
+  /**
+   * Closes the connection for good: no reconnection, `readyState` becomes
+   * CLOSED, no further events, and every iterator ends after the events it
+   * already holds.
+   */
+  close() {
+    this.#connection.close();
+    endIterators(this);
+  }
+
+  /**
+   * The events of `types` (one type or an array; default `'message'`) as an
+   * async iterator, in arrival order. Ends on `close()`, throws when the
+   * browser gives up, and unsubscribes when the loop is left. It holds at
+   * most `capacity` events (default 16384): past that the oldest are
+   * dropped, and the iterator's `lagged` counts them.
+   */
+  events(types, options) {
+    return iterate(this, eventTypes(types), false, capacity(options));
+  }
+
+  /**
+   * Like `events()`, with each event's `data` parsed as JSON. An event whose
+   * data is not JSON is skipped and reported as a `jsonerror` event.
+   */
+  jsonEvents(types, options) {
+    return iterate(this, eventTypes(types), true, capacity(options));
+  }
+
+  /**
+   * Calls `listener(data, event)` with the parsed JSON data of each event of
+   * `type`; data that is not JSON dispatches a cancelable `jsonerror` instead.
+   */
+  addJsonListener(type, listener, options) {
+    if (typeof listener !== 'function') {
+      throw new TypeError('addJsonListener: the listener must be a function');
+    }
+    const eventType = `${type}`;
+    const once = Boolean(options?.once);
+    let byCallback = this.#jsonListeners.get(eventType);
+    if (!byCallback) {
+      byCallback = new Map();
+      this.#jsonListeners.set(eventType, byCallback);
+    }
+    if (byCallback.has(listener)) return;
+    const wrapper = (event) => {
+      const parsed = parseJson(this, event);
+      if (parsed === SKIPPED) return;
+      if (once) this.removeJsonListener(eventType, listener);
+      listener.call(this, parsed, event);
+    };
+    byCallback.set(listener, wrapper);
+    this.addEventListener(eventType, wrapper);
+  }
+
+  /** Removes a listener added with `addJsonListener`. */
+  removeJsonListener(type, listener) {
+    const eventType = `${type}`;
+    const byCallback = this.#jsonListeners.get(eventType);
+    const wrapper = byCallback?.get(listener);
+    if (!wrapper) return;
+    byCallback.delete(listener);
+    if (byCallback.size === 0) this.#jsonListeners.delete(eventType);
+    removeListener.call(this, eventType, wrapper);
+  }
+
+  #handler(type) {
+    return this.#handlers.get(type)?.value ?? null;
+  }
+
+  // The DOM's event handler rules: the first non-null value registers a
+  // listener, a new value keeps its place among the other listeners, null
+  // removes it. Non-objects count as null ([LegacyTreatNonObjectAsNull]).
+  #setHandler(type, value) {
+    const handler = this.#handlers.get(type);
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
+      if (handler) {
+        this.#handlers.delete(type);
+        removeListener.call(this, type, handler.listener);
+      }
+      return;
+    }
+    if (handler) {
+      handler.value = value;
+      return;
+    }
+    const entry = {
+      value,
+      listener: (event) => {
+        const callback = entry.value;
+        // A non-callable object is kept but never called, as in the DOM.
+        if (typeof callback !== 'function') return;
+        if (callback.call(event.currentTarget, event) === false) event.preventDefault();
+      },
+    };
+    this.#handlers.set(type, entry);
+    addListener.call(this, type, entry.listener);
+    this.#forward(type);
+  }
+
+  // The connection delivers a type's events once the page listens to it:
+  // on the native transport, only then does the browser's object get a
+  // listener for it (see BrowserConnection).
+  #forward(type) {
+    if (this.#forwarded.has(type)) return;
+    this.#forwarded.add(type);
+    this.#connection.listen(type);
+  }
+}
+
+// The DOM's constants: on the class and its instances, read-only.
+for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSED', 2]]) {
+  const constant = { value, enumerable: true, writable: false, configurable: false };
+  Object.defineProperty(EventSource, name, constant);
+  Object.defineProperty(EventSource.prototype, name, constant);
+}
+// As on the browser's interface: members enumerable, `[object EventSource]`.
+// The addEventListener override stays hidden: natively it is EventTarget's.
+for (const name of Object.getOwnPropertyNames(EventSource.prototype)) {
+  if (name !== 'constructor' && name !== 'addEventListener') {
+    const descriptor = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
+    if (descriptor.configurable) {
+      Object.defineProperty(EventSource.prototype, name, { ...descriptor, enumerable: true });
+    }
+  }
+}
+Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });

@@ -1,0 +1,316 @@
+// The native transport: the browser's own EventSource, as it is
+// (BrowserConnection) or under a reconnect policy or an idle timeout
+// (NativeConnection). No wasm here.
+
+import { Connection } from './connection.js';
+import { errorEvent, failure } from './facts.js';
+import { CLOSED, CONNECTING, DEFAULT_RECONNECTION_TIME, OPEN, withQueryParam } from './options.js';
+
+// Captured once, at load: `globalThis.EventSource = EventSource` must not make
+// the package's constructor construct itself.
+const Native = globalThis.EventSource;
+
+/**
+ * Whether this global scope has the browser's `EventSource`: windows and
+ * dedicated workers do. Read when the package loaded, so it stays true after
+ * the package's class is installed as the global.
+ */
+export function isSupported() {
+  return typeof Native === 'function';
+}
+
+/**
+ * The browser's object, used as it is: without a policy the defaults stay
+ * exactly native. `args` are the page's constructor arguments, which reach
+ * the browser's constructor as given, in the same number, so that it
+ * applies its own conversions and throws its own exceptions. The state the
+ * page reads stays at rest: the browser hides it.
+ */
+export class BrowserConnection {
+  #native;
+  #dispatch;
+  /** The lastEventId of the last event forwarded: the browser does not expose it. */
+  lastEventId = '';
+  reconnectionTime = DEFAULT_RECONNECTION_TIME;
+  shared = 'unshared';
+  attempt = 0;
+  retryDelay = null;
+  nextAttemptAt = null;
+  lastError = null;
+
+  constructor(args, dispatchEvent) {
+    this.#native = Reflect.construct(Native, args);
+    this.#dispatch = dispatchEvent;
+  }
+
+  get readyState() {
+    return this.#native.readyState;
+  }
+
+  get url() {
+    return this.#native.url;
+  }
+
+  get withCredentials() {
+    return this.#native.withCredentials;
+  }
+
+  // One listener per type on the browser's object re-dispatches its events on
+  // the page's object, synchronously, so that order and readyState are the
+  // browser's. The browser keeps its open object alive, and through this
+  // listener the page's object, exactly as long as it would keep itself.
+  listen(type) {
+    this.#native.addEventListener(type, (event) => {
+      if (event instanceof MessageEvent) this.lastEventId = event.lastEventId;
+      this.#dispatch(copyEvent(event, this.readyState));
+    });
+  }
+
+  close() {
+    this.#native.close();
+  }
+}
+
+/**
+ * The native transport with a reconnect policy or an idle timeout: the
+ * browser's object does the connecting, and this class takes over where the
+ * browser would give up (an error that leaves it CLOSED) or wait forever (a
+ * silent connection): it closes that object, waits the policy's delay on a
+ * timer it owns, and opens a new one with the same listeners. A new native
+ * object cannot send `Last-Event-ID`, so the last event ID goes in the query
+ * parameter the page names.
+ */
+export class NativeConnection extends Connection {
+  /** The policy's numbers (ms); null for the spec's fixed reconnection time. */
+  #policy;
+  #idleTimeout;
+  /** The query parameter that carries the last event ID, or null. */
+  #param;
+  /** The browser's object of the current attempt. */
+  #native = null;
+  /** Forwarded types: type -> the listener that each new native object gets. */
+  #listeners = new Map();
+  /** The wait before the next attempt. */
+  #timer = null;
+  /** Whether the `online` listener is on: during a wait. */
+  #waiting = false;
+  #idleTimer = null;
+  /** When the last event was seen (performance.now()). */
+  #lastSeen = 0;
+  /** When the current connection opened (Date.now()), or null. */
+  #openedAt = null;
+
+  constructor(options, init, dispatchEvent) {
+    super(options.url, false, dispatchEvent);
+    this.#policy = options.policy;
+    this.#idleTimeout = options.idleTimeout;
+    this.#param = options.param;
+    this.lastEventId = options.lastEventId;
+    // The page's init dictionary reaches the browser's constructor, which
+    // converts it (and throws) as it does natively; later attempts reuse the result.
+    this.#connect(init);
+    this.withCredentials = this.#native.withCredentials;
+  }
+
+  /** Forwards a type; `open`, `error` and `statechange` are this class's own. */
+  listen(type) {
+    if (type === 'open' || type === 'error' || type === 'statechange') return;
+    const forward = (event) => {
+      if (event.target !== this.#native) return;
+      if (event instanceof MessageEvent) this.lastEventId = event.lastEventId;
+      this.#seen();
+      this.dispatch(copyEvent(event, this.readyState));
+    };
+    this.#listeners.set(type, forward);
+    this.#native.addEventListener(type, forward);
+  }
+
+  close() {
+    super.close();
+    this.#stopWaiting();
+    this.#stopIdleTimer();
+    this.#native.close();
+  }
+
+  #connect(init) {
+    const url = this.#param && this.lastEventId ? withQueryParam(this.url, this.#param, this.lastEventId) : this.url;
+    const native = Reflect.construct(Native, [url, init ?? { withCredentials: this.withCredentials }]);
+    this.#native = native;
+    native.addEventListener('open', this.#onOpen);
+    native.addEventListener('error', this.#onError);
+    for (const [type, forward] of this.#listeners) native.addEventListener(type, forward);
+  }
+
+  #onOpen = (event) => {
+    if (event.target !== this.#native || this.readyState === CLOSED) return;
+    this.readyState = OPEN;
+    this.#openedAt = Date.now();
+    this.#seen();
+    this.dispatch(new Event('open'));
+    this.notify();
+  };
+
+  #onError = (event) => {
+    const native = this.#native;
+    if (event.target !== native || this.readyState === CLOSED) return;
+    if (event instanceof MessageEvent) {
+      // A server event named "error": forwarded as such.
+      this.lastEventId = event.lastEventId;
+      this.#seen();
+      this.dispatch(copyEvent(event, this.readyState));
+      return;
+    }
+    this.#dropped();
+    if (native.readyState === CONNECTING && !(this.#policy && offline())) {
+      // A drop the browser retries itself, at its fixed delay and with the
+      // Last-Event-ID header; the policy takes over only where it would give up.
+      this.readyState = CONNECTING;
+      this.dispatch(errorEvent({}, true));
+      this.notify();
+      return;
+    }
+    native.close();
+    if (this.#policy) {
+      this.#retry({});
+    } else {
+      // The spec's behaviour: the browser gave up, and so does the source.
+      this.#giveUp({});
+    }
+  };
+
+  /** Bookkeeping for a connection that failed or dropped. */
+  #dropped() {
+    this.#stopIdleTimer();
+    if (this.#openedAt !== null && this.#policy && Date.now() - this.#openedAt >= this.#policy.resetAfter) {
+      this.attempt = 0;
+    }
+    this.#openedAt = null;
+  }
+
+  /** Waits the policy's delay, then opens a new native object; or gives up. */
+  #retry(details) {
+    const policy = this.#policy;
+    let delay = DEFAULT_RECONNECTION_TIME;
+    if (policy) {
+      if (this.attempt >= policy.maxAttempts) {
+        this.#giveUp({ ...details, message: `gave up after ${this.attempt} reconnection attempts` });
+        return;
+      }
+      delay = Math.random() * Math.min(policy.cap, policy.base * 2 ** this.attempt);
+    }
+    this.attempt += 1;
+    this.readyState = CONNECTING;
+    this.lastError = failure(this.url, details, false);
+    // The timer first: an error listener that calls close() clears it.
+    this.#wait(delay);
+    this.dispatch(errorEvent({ ...details, attempt: this.attempt }, true));
+    this.notify();
+  }
+
+  #giveUp(details) {
+    this.failed = true;
+    this.close();
+    this.lastError = failure(this.url, details, true);
+    this.dispatch(errorEvent(details, false));
+    this.notify();
+  }
+
+  // While the browser says it is offline there is no timer: the `online`
+  // event starts the next attempt, so a source never spins without a network.
+  #wait(delay) {
+    if (offline()) {
+      this.retryDelay = null;
+      this.nextAttemptAt = null;
+    } else {
+      this.retryDelay = delay;
+      this.nextAttemptAt = Date.now() + delay;
+      this.#timer = setTimeout(this.#attemptNow, delay);
+    }
+    if (!this.#waiting) {
+      this.#waiting = true;
+      globalThis.addEventListener?.('online', this.#onOnline);
+    }
+  }
+
+  #attemptNow = () => {
+    this.#timer = null;
+    if (offline()) {
+      // Went offline during the wait: the `online` event goes on from here.
+      this.retryDelay = null;
+      this.nextAttemptAt = null;
+      this.notify();
+      return;
+    }
+    this.#stopWaiting();
+    this.retryDelay = null;
+    this.nextAttemptAt = null;
+    this.#connect();
+    this.notify();
+  };
+
+  // Back online during a wait: the network is what failed, so try at once.
+  #onOnline = () => {
+    clearTimeout(this.#timer);
+    this.#attemptNow();
+  };
+
+  #stopWaiting() {
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#waiting) {
+      this.#waiting = false;
+      globalThis.removeEventListener?.('online', this.#onOnline);
+    }
+  }
+
+  // One timer per idle period, not one per event: each expiry checks how
+  // long ago the last event came and sleeps the rest.
+  #seen() {
+    this.#lastSeen = performance.now();
+    if (this.#idleTimeout > 0 && this.#idleTimer === null && this.readyState === OPEN) {
+      this.#idleTimer = setTimeout(this.#checkIdle, this.#idleTimeout);
+    }
+  }
+
+  #checkIdle = () => {
+    this.#idleTimer = null;
+    if (this.readyState !== OPEN) return;
+    const quiet = performance.now() - this.#lastSeen;
+    if (quiet < this.#idleTimeout) {
+      this.#idleTimer = setTimeout(this.#checkIdle, this.#idleTimeout - quiet);
+      return;
+    }
+    // Half-open: the connection looks alive but nothing comes.
+    this.#dropped();
+    this.#native.close();
+    this.#retry({ kind: 'timeout', message: `no event for ${this.#idleTimeout} ms` });
+  };
+
+  #stopIdleTimer() {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+}
+
+/** Whether the browser says there is no network. */
+function offline() {
+  return globalThis.navigator?.onLine === false;
+}
+
+/**
+ * A copy of the browser's event that can be dispatched on the page's object,
+ * whose `readyState` says whether an error is retried.
+ */
+function copyEvent(event, readyState) {
+  if (event.type === 'error' && !(event instanceof MessageEvent)) {
+    return errorEvent({}, readyState === CONNECTING);
+  }
+  if (event instanceof MessageEvent) {
+    return new MessageEvent(event.type, {
+      data: event.data,
+      lastEventId: event.lastEventId,
+      origin: event.origin,
+    });
+  }
+  return new Event(event.type);
+}

@@ -1,0 +1,175 @@
+// The connections whose events the wasm parser reads: over fetch() (the
+// fetch transport), or from a stream the page owns (fromReadableStream).
+
+import { Connection } from './connection.js';
+import { errorEvent, failure } from './facts.js';
+import { CLOSED, OPEN } from './options.js';
+import { bindings } from './wasm.js';
+
+/** Why a source could not start: the wasm did not load. */
+const unloaded = (error) => ({ kind: 'wasm', message: `web-sse could not load its wasm module: ${error.message}` });
+
+/**
+ * A connection whose events the wasm parser reads. It dispatches each chunk's
+ * batch (see src/js/mod.rs: `type\rdata\rid\r` per event, then the source's
+ * last event ID and reconnection time) on the page's object.
+ */
+class ParsedConnection extends Connection {
+  origin = '';
+
+  open(origin) {
+    this.readyState = OPEN;
+    this.origin = origin;
+    this.dispatch(new Event('open'));
+  }
+
+  /** Ends the source for good and says why on an `error` event. */
+  fail(details) {
+    this.failed = true;
+    this.close();
+    this.dispatch(errorEvent(details, false));
+  }
+
+  dispatchBatch(payload) {
+    const fields = payload.split('\r');
+    const state = fields.length - 2;
+    const retry = fields[state + 1];
+    if (retry) this.reconnectionTime = Number(retry);
+    for (let i = 0; i + 3 <= state; i += 3) {
+      if (this.readyState !== OPEN) return; // closed by a listener
+      const type = fields[i];
+      this.lastEventId = fields[i + 2];
+      if (this.wanted.has(type)) {
+        this.dispatch(new MessageEvent(type, { data: fields[i + 1], lastEventId: fields[i + 2], origin: this.origin }));
+      }
+    }
+    if (this.readyState === OPEN) this.lastEventId = fields[state];
+  }
+
+  warnOversized(limit) {
+    console.warn(`web-sse: the event source at ${this.url} sent an event over the ${limit}-byte limit; it was skipped`);
+  }
+}
+
+/**
+ * The fetch transport: the wasm module fetches, parses and reconnects. It
+ * holds `receive` (and through it the page's object) only while the
+ * connection runs; `close()` and a fatal error free it.
+ */
+export class FetchConnection extends ParsedConnection {
+  #transport = null;
+  /** The names of what the wasm side sends (`Signal` in src/js/mod.rs). */
+  #signal = null;
+
+  constructor(request, dispatchEvent) {
+    super(request.url, request.withCredentials, dispatchEvent);
+    this.lastEventId = request.lastEventId;
+    bindings().then(({ FetchTransport, Signal }) => {
+      if (this.readyState === CLOSED) return;
+      this.#signal = Signal;
+      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId } = request;
+      const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
+      try {
+        this.#transport = new FetchTransport(url, withCredentials, method, headers.join('\r'), body,
+          retryOn && new Uint16Array(retryOn),
+          policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
+          idleTimeout, lastEventId,
+          (signal, payload) => this.#receive(signal, payload));
+      } catch (error) {
+        this.fail({ kind: 'request', message: error.message });
+      }
+    }, (error) => this.fail(unloaded(error)));
+  }
+
+  close() {
+    super.close();
+    this.#transport?.free();
+    this.#transport = null;
+  }
+
+  #receive(signal, payload) {
+    if (this.readyState === CLOSED) return;
+    const Signal = this.#signal;
+    switch (signal) {
+      case Signal.Events:
+        this.dispatchBatch(payload);
+        return;
+      case Signal.Open:
+        this.retryDelay = null;
+        this.nextAttemptAt = null;
+        this.open(payload);
+        break;
+      case Signal.Reconnecting:
+        this.readyState = 0;
+        this.lastError = failure(this.url, payload, false);
+        // The attempt it starts, which State has just said.
+        this.dispatch(errorEvent({ ...payload, attempt: this.attempt }, true));
+        break;
+      case Signal.Failed:
+        this.lastError = failure(this.url, payload, true);
+        this.fail(payload);
+        this.notify();
+        return;
+      case Signal.Problem:
+        this.warnOversized(payload.limit);
+        return;
+      case Signal.State:
+        this.attempt = payload.attempt;
+        this.retryDelay = payload.delay;
+        this.nextAttemptAt = payload.nextAttemptAt;
+        break;
+      default:
+        return;
+    }
+    this.notify();
+  }
+}
+
+/**
+ * `EventSource.fromReadableStream()`: this class reads the stream, and the
+ * wasm parser only parses (it holds no JS value). One pass: the end of the
+ * stream, or an error in it, ends the source.
+ */
+export class StreamConnection extends ParsedConnection {
+  #reader;
+  #parser = null;
+
+  constructor(stream, dispatchEvent) {
+    super('about:event-stream', false, dispatchEvent);
+    this.#reader = stream.getReader();
+    bindings().then(({ StreamParser }) => {
+      if (this.readyState === CLOSED) return;
+      this.#parser = new StreamParser();
+      this.open('null');
+      this.#pump();
+    }, (error) => this.fail(unloaded(error)));
+  }
+
+  close() {
+    if (this.readyState === CLOSED) return;
+    super.close();
+    this.#reader.cancel().catch(() => {});
+    this.#parser?.free();
+    this.#parser = null;
+  }
+
+  #pump() {
+    this.#reader.read().then(({ done, value }) => {
+      if (this.readyState === CLOSED) return;
+      if (done) {
+        // A clean end: iterators end rather than throw.
+        this.fail({ kind: 'end' });
+      } else if (value instanceof Uint8Array) {
+        const skipped = this.#parser.oversized;
+        this.dispatchBatch(this.#parser.feed(value));
+        if (this.#parser && this.#parser.oversized > skipped) this.warnOversized(1024 * 1024);
+        if (this.readyState === OPEN) this.#pump();
+      } else {
+        this.fail({ kind: 'stream', message: 'the stream must carry Uint8Array chunks (pipe text through a TextEncoderStream)' });
+        this.#reader.cancel().catch(() => {});
+      }
+    }, (error) => {
+      if (this.readyState !== CLOSED) this.fail({ kind: 'stream', message: `${error?.message ?? error}` });
+    });
+  }
+}

@@ -1,0 +1,55 @@
+// The wasm loader: the fetch transport and fromReadableStream parse in wasm;
+// the native transport never loads it. The glue (web_sse.js, which
+// wasm-bindgen writes) is imported on first use too, so a page on the native
+// transport fetches neither.
+
+/** The wasm file, beside this module. A name, not a literal: bundlers resolve the glue's own reference. */
+const WASM_FILE = 'web_sse_bg.wasm';
+
+let ready = null;
+
+/**
+ * Loads the wasm module (once), which the fetch transport needs; the native
+ * transport does not. A source on `transport: 'fetch'` loads it by itself,
+ * so calling this is optional: it starts the download early, or takes the
+ * module's location (`init({ module_or_path })`) when a bundler moves it.
+ * In Node, where `fetch` cannot read a `file:` URL, it reads the file.
+ */
+export default function init(options) {
+  ready ??= load(options);
+  return ready.then(({ exports }) => exports);
+}
+
+/** The glue's exports (FetchTransport, StreamParser, Signal), once the module is ready. */
+export function bindings() {
+  ready ??= load(undefined);
+  return ready.then(({ glue }) => glue);
+}
+
+async function load(options) {
+  const glue = await import('./web_sse.js');
+  const exports = await glue.default(options === undefined ? await defaultSource() : options);
+  return { glue, exports };
+}
+
+/**
+ * Where the wasm comes from when the page does not say: the glue's default
+ * (the file beside it, fetched), except in Node, whose `fetch` refuses
+ * `file:` URLs: there the bytes are read with `node:fs`, imported only then.
+ */
+async function defaultSource() {
+  const url = new URL(WASM_FILE, import.meta.url);
+  if (url.protocol !== 'file:' || typeof globalThis.process?.versions?.node !== 'string') return undefined;
+  // A variable, so that no bundler tries to resolve a Node module for the browser.
+  const fs = 'node:fs/promises';
+  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
+  return { module_or_path: await readFile(url) };
+}
+
+/**
+ * Whether the fetch transport (and `fromReadableStream`) can run in this
+ * global scope: it needs `fetch`, `ReadableStream` and WebAssembly.
+ */
+export function isFetchSupported() {
+  return typeof fetch === 'function' && typeof ReadableStream === 'function' && typeof WebAssembly === 'object';
+}
