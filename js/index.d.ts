@@ -39,11 +39,21 @@ export interface WebSseInit extends EventSourceInit {
    */
   idleTimeout?: number;
   /**
-   * Native transport: the query parameter that carries the last event ID
-   * when the policy opens a new browser object, which cannot send the
-   * `Last-Event-ID` header.
+   * The query parameter that carries the last event ID instead of the
+   * `Last-Event-ID` header. Native: how a new browser object (opened by the
+   * policy or the idle timeout) resumes, since it cannot send the header.
+   * Fetch: avoids the CORS preflight that the header needs cross-origin, for
+   * servers set up for the browser's EventSource (which answer no
+   * preflight). The server must read the parameter.
    */
   lastEventIdParam?: string;
+  /**
+   * Fetch transport: the largest event (and line) in bytes; default 16 MiB,
+   * `Infinity` for no limit (the browser's own EventSource has none). A
+   * larger event is skipped and reported as an `error` event of kind
+   * `'parse'` or `'parse-line'`, in order; the source goes on.
+   */
+  maxEventSize?: number;
   /**
    * The event ID to resume from on the first request: the `Last-Event-ID`
    * header on fetch; on native, the `lastEventIdParam` query parameter.
@@ -91,7 +101,9 @@ export interface EventsOptions {
 export interface EventSourceErrorEvent extends Event {
   readonly willRetry: boolean;
   /**
-   * `'http'`, `'content-type'`, `'network'`, `'attempts'` (the policy gave
+   * `'http'`, `'content-type'`, `'network'`, `'cors'` (the server answered
+   * but the browser refused to share the response: fatal, as on native;
+   * `headers` names the request headers the server must allow), `'attempts'` (the policy gave
    * up; `lastKind` says why the last attempt failed), `'request'` (the
    * request could not be made) (fetch transport); `'timeout'` (the idle
    * timeout, both transports); `'end'`, `'stream'` (fromReadableStream);
@@ -107,6 +119,8 @@ export interface EventSourceErrorEvent extends Event {
   readonly contentType?: string | null;
   /** Up to 1 KiB of a refused response's body (fetch transport). */
   readonly body?: string;
+  /** A `'cors'` refusal: the request's headers that need a preflight, comma-separated. */
+  readonly headers?: string;
   readonly message?: string;
 }
 

@@ -63,7 +63,23 @@ export function fetchRequest(url, init) {
     policy: reconnectPolicy(init.reconnect === undefined ? true : init.reconnect),
     idleTimeout: milliseconds(init.idleTimeout ?? DEFAULT_FETCH_IDLE_TIMEOUT, 'idleTimeout'),
     lastEventId: init.lastEventId == null ? '' : `${init.lastEventId}`,
+    lastEventIdParam: init.lastEventIdParam == null ? undefined : `${init.lastEventIdParam}`,
+    maxEventSize: maxEventSize(init.maxEventSize),
   };
+}
+
+/**
+ * The `maxEventSize` option in bytes: undefined for the default (16 MiB),
+ * -1 for `Infinity` (no limit, as the browser's own EventSource has none).
+ */
+function maxEventSize(value) {
+  if (value === undefined) return undefined;
+  const bytes = Number(value);
+  if (bytes === Infinity) return -1;
+  if (!(bytes >= 0)) {
+    throw new RangeError("EventSource: 'maxEventSize' must be a number of bytes, 0 or more, or Infinity");
+  }
+  return Math.floor(bytes);
 }
 
 /** A non-negative, finite number of milliseconds from an option. */

@@ -67,13 +67,13 @@ export class FetchConnection extends ParsedConnection {
     bindings().then(({ FetchTransport, Signal }) => {
       if (this.readyState === CLOSED) return;
       this.#signal = Signal;
-      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId } = request;
+      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize } = request;
       const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
       try {
         this.#transport = new FetchTransport(url, withCredentials, method, headers.join('\r'), body,
           retryOn && new Uint16Array(retryOn),
           policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
-          idleTimeout, lastEventId,
+          idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
           (signal, payload) => this.#receive(signal, payload));
       } catch (error) {
         this.fail({ kind: 'request', message: error.message });

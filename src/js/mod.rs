@@ -55,7 +55,10 @@ impl FetchTransport {
     /// 502, 503 and 504 when given; `policy` is `[base, cap, max_attempts
     /// (-1: none), reset_after]` in ms, or absent for the spec's fixed delay;
     /// `idle_timeout` is in ms (0: off; absent: the default);
-    /// `last_event_id` is sent on the first request when not empty.
+    /// `last_event_id` is sent on the first request when not empty;
+    /// `last_event_id_param` names the query parameter that carries the ID
+    /// instead of the header; `max_event_size` is in bytes (negative: no
+    /// limit; absent: the default).
     /// `dispatch(kind, payload)` receives, once per chunk, the chunk's events
     /// as a batch (see [`encode_event`]), and `open` (the origin),
     /// `reconnecting`, `failed`, `problem` (an object with the error's facts,
@@ -73,6 +76,8 @@ impl FetchTransport {
         policy: Option<Vec<f64>>,
         idle_timeout: Option<f64>,
         last_event_id: &str,
+        last_event_id_param: Option<String>,
+        max_event_size: Option<f64>,
         dispatch: js_sys::Function,
     ) -> Result<FetchTransport, JsValue> {
         let mut options = EventSourceOptions::new()
@@ -96,6 +101,13 @@ impl FetchTransport {
         }
         if !last_event_id.is_empty() {
             options = options.last_event_id(last_event_id);
+        }
+        if let Some(name) = &last_event_id_param {
+            options = options.last_event_id_param(name);
+        }
+        if let Some(bytes) = max_event_size {
+            // `as` saturates: a huge limit is no limit.
+            options = options.max_event_size((bytes >= 0.0).then_some(bytes as usize));
         }
         let output = JsOutput {
             dispatch,
