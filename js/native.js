@@ -99,6 +99,10 @@ export class NativeConnection extends Connection {
   #lastSeen = 0;
   /** When the current connection opened (Date.now()), or null. */
   #openedAt = null;
+  /** The current connection delivered an event. */
+  #delivered = false;
+  /** The connection that just dropped had delivered one: it worked. */
+  #worked = false;
 
   constructor(options, init, dispatchEvent) {
     super(options.url, false, dispatchEvent);
@@ -119,6 +123,7 @@ export class NativeConnection extends Connection {
       if (event.target !== this.#native) return;
       if (event instanceof MessageEvent) this.lastEventId = event.lastEventId;
       this.#seen();
+      this.#delivered = this.#openedAt !== null;
       this.dispatch(copyEvent(event, this.readyState));
     };
     this.#listeners.set(type, forward);
@@ -145,6 +150,7 @@ export class NativeConnection extends Connection {
     if (event.target !== this.#native || this.readyState === CLOSED) return;
     this.readyState = OPEN;
     this.#openedAt = Date.now();
+    this.#delivered = false;
     this.#seen();
     this.dispatch(new Event('open'));
     this.notify();
@@ -157,6 +163,7 @@ export class NativeConnection extends Connection {
       // A server event named "error": forwarded as such.
       this.lastEventId = event.lastEventId;
       this.#seen();
+      this.#delivered = this.#openedAt !== null;
       this.dispatch(copyEvent(event, this.readyState));
       return;
     }
@@ -178,10 +185,17 @@ export class NativeConnection extends Connection {
     }
   };
 
-  /** Bookkeeping for a connection that failed or dropped. */
+  /**
+   * Bookkeeping for a connection that failed or dropped. One that delivered
+   * an event worked, as does one open for `resetAfter`: the count starts
+   * again (src/reconnect.rs holds the same rule for Rust sources).
+   */
   #dropped() {
     this.#stopIdleTimer();
-    if (this.#openedAt !== null && this.#policy && Date.now() - this.#openedAt >= this.#policy.resetAfter) {
+    this.#worked = this.#delivered;
+    this.#delivered = false;
+    if (this.#openedAt !== null && this.#policy
+      && (this.#worked || Date.now() - this.#openedAt >= this.#policy.resetAfter)) {
       this.attempt = 0;
     }
     this.#openedAt = null;
@@ -196,8 +210,13 @@ export class NativeConnection extends Connection {
         this.#giveUp({ ...details, message: `gave up after ${this.attempt} reconnection attempts` });
         return;
       }
-      delay = Math.random() * Math.min(policy.cap, policy.base * 2 ** this.attempt);
+      // After a connection that worked, the reconnection time less a small
+      // jitter; otherwise any share of the ceiling (full jitter).
+      delay = this.#worked
+        ? Math.min(policy.cap, policy.base) * (1 - Math.random() / 5)
+        : Math.random() * Math.min(policy.cap, policy.base * 2 ** this.attempt);
     }
+    this.#worked = false;
     this.attempt += 1;
     this.readyState = CONNECTING;
     this.lastError = failure(this.url, details, false);

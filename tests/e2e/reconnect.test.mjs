@@ -157,16 +157,16 @@ for (const transport of ['native', 'fetch']) {
       await staysQuiet(k, 100 + 2 * TOLERANCE, 'after giving up');
     });
 
-    // Each connection sends one event then stays silent until the idle
+    // Each connection sends n events then stays silent until the idle
     // timeout drops it (native has no other way to drop a connection that the
     // policy, not the browser, then reopens): 300 ms open each time.
-    const dropping = (base, k) => (transport === 'native'
-      ? `${base}/sse/stall?n=1&key=${k}`
-      : `${base}/sse/drop?n=1&hold=300&key=${k}`);
+    const dropping = (base, k, n) => (transport === 'native'
+      ? `${base}/sse/stall?n=${n}&key=${k}`
+      : `${base}/sse/drop?n=${n}&hold=300&key=${k}`);
 
-    test('reset: connections that stayed open for resetAfter start the count again; shorter ones do not', async () => {
-      const attempts = async (resetAfter) => {
-        const k = key(`reset-${transport}-${resetAfter}`);
+    test('reset: connections that stayed open for resetAfter, or delivered an event, start the count again; others do not', async () => {
+      const attempts = async (resetAfter, n = 0) => {
+        const k = key(`reset-${transport}-${resetAfter}-${n}`);
         return run(async ({ url, transport, resetAfter }) => {
           const source = new t.ES(url, {
             transport,
@@ -179,12 +179,14 @@ for (const transport of ['native', 'fetch']) {
           await t.until(() => seen.length >= 4, 10000, 'four drops');
           source.close();
           return seen.slice(0, 4);
-        }, { url: dropping(FIXTURE, k), transport, resetAfter });
+        }, { url: dropping(FIXTURE, k, n), transport, resetAfter });
       };
       // Stable after 150 ms: every drop is a first attempt again.
       assert.deepEqual(await attempts(150), [1, 1, 1, 1]);
-      // Never stable: the count grows.
+      // Never stable, nothing delivered: the count grows.
       assert.deepEqual(await attempts(60000), [1, 2, 3, 4]);
+      // Never stable, but each connection delivered an event: it worked.
+      assert.deepEqual(await attempts(60000, 1), [1, 1, 1, 1]);
     });
 
     test('idle timeout: a silent connection is dropped and reopened with the right last event ID', async () => {
