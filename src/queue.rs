@@ -133,10 +133,14 @@ impl Queue {
     }
 
     pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<StreamItem>> {
-        self.polled.set(true);
-        self.abandoned.set(false);
-        if self.len() <= self.capacity / 4 {
-            self.wake_producer();
+        // Only the readers that parse in wasm wait (the fetch feature).
+        #[cfg(feature = "fetch")]
+        {
+            self.polled.set(true);
+            self.abandoned.set(false);
+            if self.len() <= self.capacity / 4 {
+                self.wake_producer();
+            }
         }
         let skipped = self.skipped.replace(0);
         if skipped > 0 {

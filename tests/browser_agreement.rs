@@ -31,6 +31,7 @@ async fn expect_event(events: &mut EventStream, id: u32, data: &str) {
 }
 
 /// The next item, which must be the fatal CORS error; then the end.
+#[cfg(feature = "fetch")]
 async fn expect_cors(source: &EventSource, events: &mut EventStream, headers: &str) {
     match next_within(events, 15_000, "the CORS error").await {
         Some(Err(Error::Cors { url, headers: got })) => {
@@ -66,6 +67,7 @@ async fn a_server_that_ends_each_response_is_reconnected_at_its_retry() {
     );
 }
 
+#[cfg(feature = "fetch")]
 #[wasm_bindgen_test]
 async fn a_cross_origin_response_without_allow_origin_is_fatal() {
     if !is_fetch() {
@@ -81,7 +83,11 @@ async fn a_cross_origin_response_without_allow_origin_is_fatal() {
     let seen = stats(&key).await;
     assert_eq!(seen.connections, 2, "{seen:?}");
     sleep(500).await;
-    assert_eq!(stats(&key).await.connections, 2, "no retry after the refusal");
+    assert_eq!(
+        stats(&key).await.connections,
+        2,
+        "no retry after the refusal"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -134,6 +140,7 @@ async fn resuming_from_a_server_set_up_for_event_source_uses_the_query() {
     );
 }
 
+#[cfg(feature = "fetch")]
 #[wasm_bindgen_test]
 async fn a_refused_preflight_for_last_event_id_is_one_typed_error() {
     if !is_fetch() {

@@ -135,11 +135,15 @@ impl RequestSpec {
     /// The request's headers that a cross-origin server must allow in a
     /// preflight, comma-separated.
     fn preflighted_headers(&self, sent_id: bool) -> String {
-        let mut names = self.preflighted.clone();
-        if sent_id && self.id_param.is_none() {
-            names.push("Last-Event-ID".into());
+        let mut names = String::new();
+        let id = (sent_id && self.id_param.is_none()).then_some("Last-Event-ID");
+        for name in self.preflighted.iter().map(String::as_str).chain(id) {
+            if !names.is_empty() {
+                names.push_str(", ");
+            }
+            names.push_str(name);
         }
-        names.join(", ")
+        names
     }
 
     fn request(
@@ -162,26 +166,23 @@ impl RequestSpec {
 }
 
 /// Whether a cross-origin request may carry this header without a
-/// preflight (the Fetch standard's CORS-safelisted request headers, without
-/// their value-length rules).
+/// preflight: the Fetch standard's CORS-safelisted request headers, by name
+/// and, for `Content-Type`, by the start of the value (its length rules
+/// aside).
 fn is_safelisted(name: &str, value: &str) -> bool {
-    let value = value.to_ascii_lowercase();
-    match name.to_ascii_lowercase().as_str() {
-        "accept" | "accept-language" | "content-language" => true,
-        "content-type" => [
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-            "text/plain",
-        ]
-        .iter()
-        .any(|essence| {
-            value
-                .split(';')
-                .next()
-                .is_some_and(|v| v.trim() == *essence)
-        }),
-        _ => false,
-    }
+    let is = |safe: &str| name.eq_ignore_ascii_case(safe);
+    let starts = |essence: &str| {
+        value
+            .get(..essence.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(essence))
+    };
+    is("accept")
+        || is("accept-language")
+        || is("content-language")
+        || (is("content-type")
+            && (starts("text/plain")
+                || starts("multipart/form-data")
+                || starts("application/x-www-form-urlencoded")))
 }
 
 /// How the task stays connected.

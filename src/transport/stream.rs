@@ -13,7 +13,7 @@ use futures_core::Stream;
 use wasm_bindgen_futures::spawn_local;
 
 use super::task::{
-    feed, make_room, read_body, reader, slice_len, BodyEnd, Control, HubOutput, Output, TaskDriver,
+    feed, make_room, read_body, reader, BodyEnd, Control, HubOutput, Output, TaskDriver,
 };
 use crate::error::message_of;
 use crate::hub::Hub;
@@ -64,7 +64,7 @@ where
         let output = output.as_ref();
         let mut stream = Box::pin(stream);
         let mut parser = Parser::new();
-        let slice_len = slice_len(output);
+        let slice_len = output.slice_len();
         let error = loop {
             // Ends early when the source is closed, dropping the stream.
             let next = poll_fn(|cx| {

@@ -7,7 +7,7 @@ use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use gloo_timers::future::TimeoutFuture;
@@ -136,11 +136,26 @@ pub(crate) trait Output {
     /// The end, for good: with an error, or without (a stream that ended).
     fn ended(&self, error: Option<Error>);
     fn problem(&self, error: Error);
-    /// The hub whose streams pace the reader; `None`: nothing to wait for,
-    /// and chunks are parsed whole.
-    fn hub(&self) -> Option<Rc<Hub>> {
+    /// The bytes to parse at a time, between two looks at
+    /// [`poll_room`](Output::poll_room); the default, whole chunks.
+    fn slice_len(&self) -> usize {
+        usize::MAX
+    }
+    /// `Some` when a subscriber is congested and the reader must wait (see
+    /// [`make_room`]): how long for one that does not poll at all (`None`:
+    /// however long). Starts the clock for
+    /// [`abandon_unpolled`](Output::abandon_unpolled).
+    fn congested(&self) -> Option<Option<Duration>> {
         None
     }
+    /// `Ready` once every subscriber has room; otherwise `cx` is woken when
+    /// one drains.
+    fn poll_room(&self, _cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+    /// The wait timed out: congested subscribers that did not poll
+    /// meanwhile are left to lag.
+    fn abandon_unpolled(&self) {}
 }
 
 /// Reports to the hub, which it holds weakly: when the last handle and stream
@@ -215,8 +230,28 @@ impl Output for HubOutput {
         }
     }
 
-    fn hub(&self) -> Option<Rc<Hub>> {
-        self.hub.upgrade()
+    fn slice_len(&self) -> usize {
+        self.hub.upgrade().map_or(usize::MAX, |hub| hub.slice_len())
+    }
+
+    fn congested(&self) -> Option<Option<Duration>> {
+        let hub = self.hub.upgrade()?;
+        hub.is_congested().then(|| {
+            hub.mark_unpolled();
+            hub.abandon_after()
+        })
+    }
+
+    fn poll_room(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.hub
+            .upgrade()
+            .map_or(Poll::Ready(()), |hub| hub.poll_room(cx))
+    }
+
+    fn abandon_unpolled(&self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.abandon_unpolled();
+        }
     }
 }
 
@@ -250,13 +285,7 @@ pub(crate) fn feed(
     output.flush(parser);
 }
 
-/// The bytes to parse at a time: between two slices the reader looks at the
-/// streams' room (see [`make_room`]).
-pub(crate) fn slice_len(output: &dyn Output) -> usize {
-    output.hub().map_or(usize::MAX, |hub| hub.slice_len())
-}
-
-/// Waits while a stream of `output`'s hub is at its high-water mark: until
+/// Waits while a stream of `output` is at its high-water mark: until
 /// its consumer drains it, the source closes, or nobody listens any more. A
 /// stream that is not polled at all for the hub's bound is abandoned to lag
 /// (`Overflow::Lag`), so that it cannot stall the source for ever.
@@ -265,21 +294,14 @@ pub(crate) fn slice_len(output: &dyn Output) -> usize {
 /// Nothing is read meanwhile, so the idle timeout, which only runs during a
 /// read, cannot take a paused reader for a silent server.
 pub(crate) async fn make_room(output: &dyn Output, control: &Control) {
-    let bound = match output.hub() {
-        Some(hub) if hub.is_congested() => {
-            hub.mark_unpolled();
-            hub.abandon_after()
-        }
-        _ => return,
+    let Some(bound) = output.congested() else {
+        return;
     };
     loop {
         let mut timer = bound
             .map(|bound| TimeoutFuture::new(u32::try_from(bound.as_millis()).unwrap_or(u32::MAX)));
         let room = poll_fn(|cx| {
-            let Some(hub) = output.hub() else {
-                return Poll::Ready(true);
-            };
-            if control.is_closed() || hub.poll_room(cx).is_ready() {
+            if control.is_closed() || !output.alive() || output.poll_room(cx).is_ready() {
                 return Poll::Ready(true);
             }
             control.set_waker(Some(cx.waker()));
@@ -290,10 +312,10 @@ pub(crate) async fn make_room(output: &dyn Output, control: &Control) {
         })
         .await;
         control.set_waker(None);
-        match output.hub() {
-            Some(hub) if !room => hub.abandon_unpolled(),
-            _ => return,
+        if room {
+            return;
         }
+        output.abandon_unpolled();
     }
 }
 
@@ -350,7 +372,7 @@ pub(crate) async fn read_body(
 ) -> BodyEnd {
     *control.reader.borrow_mut() = Some(reader.clone());
     let mut chunk = Vec::new();
-    let slice_len = slice_len(output);
+    let slice_len = output.slice_len();
     let end = 'read: loop {
         let read = read_chunk(&reader, idle).await;
         if control.is_closed() || !output.alive() {
