@@ -43,6 +43,12 @@ import { machine, writeReport } from './report.mjs';
 import { startServer } from './server.mjs';
 import { specRuns } from './spec.mjs';
 
+// This file runs the stages in order; each concern is a module of its own:
+// options.mjs (the command line, the sizes), build.mjs (the Rust clients, the
+// bundles, bytes shipped), server.mjs (the bench's routes), page.mjs (a bench
+// page), measure.mjs (throughput, first event, memory), spec.mjs (the
+// vectors against native), report.mjs (the markdown and docs/), charts.mjs
+// (the SVG), profile.mjs (--profile), config.mjs (clients and directories).
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const clients = options.only ?? CLIENTS;
