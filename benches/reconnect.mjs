@@ -3,12 +3,17 @@
 // attempts, under { base: 100, cap: 800 }. For each wait n it prints the
 // ceiling min(cap, base × 2^n), the mean, min and max spacing the fixture
 // server saw, and the mean as a share of the ceiling (full jitter: ~0.5 plus
-// the round trip).
+// the round trip). The fixture runs in a process of its own, so that its
+// clock never waits on this one's; the sources run on the page tests'
+// harness page.
 //
 //   npm run build && node benches/reconnect.mjs
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { HOST, eventually, openHarness, root, startHarness } from '../tests/e2e/helpers.mjs';
+import { openHarness, startHarness } from '../support/harness.mjs';
+import { root } from '../support/paths.mjs';
+import { HOST } from '../support/server.mjs';
+import { eventually } from '../support/wait.mjs';
 
 const FIXTURE_PORT = 18797;
 const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
@@ -24,8 +29,8 @@ const fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'se
 let harness;
 try {
   await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
-  harness = await startHarness({ port: 18097 });
-  const { page } = await openHarness(harness);
+  harness = await startHarness({ port: 18097, mounts: { '/harness/': path.join(root, 'tests', 'e2e') } });
+  const { page } = await openHarness(harness, 'harness/harness.html');
   for (const transport of ['native', 'fetch']) {
     const keys = Array.from({ length: SOURCES }, (_, i) => `spacing-${transport}-${i}-${Date.now()}`);
     // Five at a time: a source that got through holds one of the six

@@ -19,16 +19,18 @@
 //   come for 2.5 s after the last one ended (a client that does not
 //   reconnect), with { requests, ended, lastEventIds }.
 //
+// The routes are the bench's route set on the support server (support/server.mjs).
+//
 //   node benches/browser/server.mjs [port]   # standalone, for poking at it
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pkgDir, root } from '../../support/paths.mjs';
+import { HOST, onlyMethods, startServer as serve } from '../../support/server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 
-export const HOST = '127.0.0.1';
+export { HOST };
 /** The ports this benchmark may use. */
 export const PORTS = [19500, 19599];
 const CHUNK = 64 * 1024;
@@ -47,25 +49,15 @@ export const VECTORS = JSON.parse(
 }));
 
 /** URL prefix -> directory, or exact path -> file. */
-const ROUTES = [
-  ['/pkg/', path.join(root, 'pkg')],
-  ['/rust/', path.join(here, 'rust', 'pkg')],
-  ['/dist/', path.join(here, 'dist')],
-  ['/profile-pkg/', path.join(here, 'rust', 'profile-pkg')],
-];
-const FILES = new Map([
-  ['/', path.join(here, 'index.html')],
-  ['/index.html', path.join(here, 'index.html')],
-  ['/bench.js', path.join(here, 'bench.js')],
-  ['/polyfill/eventsource.min.js', path.join(root, 'node_modules', 'event-source-polyfill', 'src', 'eventsource.min.js')],
-]);
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.ts': 'text/plain; charset=utf-8',
+const MOUNTS = {
+  '/pkg/': pkgDir,
+  '/rust/': path.join(here, 'rust', 'pkg'),
+  '/dist/': path.join(here, 'dist'),
+  '/profile-pkg/': path.join(here, 'rust', 'profile-pkg'),
+  '/': path.join(here, 'index.html'),
+  '/index.html': path.join(here, 'index.html'),
+  '/bench.js': path.join(here, 'bench.js'),
+  '/polyfill/eventsource.min.js': path.join(root, 'node_modules', 'event-source-polyfill', 'src', 'eventsource.min.js'),
 };
 
 /** The payload of every event: `size` ASCII characters. bench.js has the same function. */
@@ -91,7 +83,7 @@ function body(n, size) {
   return buffer;
 }
 
-function stream(req, res, url) {
+function stream(req, res, { url }) {
   const n = Number(url.searchParams.get('n') ?? 100_000);
   const size = Number(url.searchParams.get('size') ?? 64);
   if (!Number.isSafeInteger(n) || n < 0 || n > 10_000_000 || !Number.isSafeInteger(size) || size < 0 || size > 1 << 20) {
@@ -142,7 +134,7 @@ function stream(req, res, url) {
 /** id -> resumes a held /stream. */
 const held = new Map();
 
-function release(res, url) {
+function release(req, res, { url }) {
   const resume = held.get(url.searchParams.get('id'));
   resume?.();
   res.writeHead(resume ? 204 : 404, { 'Cache-Control': 'no-store' }).end();
@@ -164,7 +156,7 @@ function settle(run) {
   for (const waiter of [...run.waiters]) waiter();
 }
 
-function vector(req, res, url) {
+function vector(req, res, { url }) {
   const v = VECTORS[Number(url.searchParams.get('v'))];
   const run = vectorRun(url.searchParams.get('run'));
   const k = run.requests;
@@ -201,7 +193,7 @@ function vector(req, res, url) {
   setTimeout(next, VECTOR_CHUNK_GAP_MS);
 }
 
-function vectorWait(res, url) {
+function vectorWait(req, res, { url }) {
   const name = url.searchParams.get('run');
   const count = Number(url.searchParams.get('count'));
   const run = vectorRun(name);
@@ -225,106 +217,21 @@ function vectorWait(res, url) {
   check();
 }
 
-async function file(res, filePath) {
-  try {
-    const content = await fs.readFile(filePath);
-    res.writeHead(200, {
-      'Content-Type': TYPES[path.extname(filePath)] ?? 'application/octet-stream',
-      'Cache-Control': 'no-cache',
-    });
-    res.end(content);
-  } catch {
-    res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${filePath}\n`);
-  }
-}
-
-function handle(req, res) {
-  const url = new URL(req.url, `http://${HOST}`);
-  if (req.method !== 'GET') {
-    res.writeHead(405).end();
-    return;
-  }
-  if (url.pathname === '/stream') {
-    stream(req, res, url);
-    return;
-  }
-  if (url.pathname === '/release') {
-    release(res, url);
-    return;
-  }
-  if (url.pathname === '/vector') {
-    vector(req, res, url);
-    return;
-  }
-  if (url.pathname === '/vector-wait') {
-    vectorWait(res, url);
-    return;
-  }
-  if (url.pathname === '/favicon.ico') {
-    res.writeHead(204).end();
-    return;
-  }
-  const exact = FILES.get(url.pathname);
-  if (exact) {
-    file(res, exact);
-    return;
-  }
-  for (const [prefix, dir] of ROUTES) {
-    if (url.pathname.startsWith(prefix)) {
-      const target = path.resolve(dir, decodeURIComponent(url.pathname.slice(prefix.length)));
-      if (!target.startsWith(dir + path.sep)) break;
-      file(res, target);
-      return;
-    }
-  }
-  res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-}
-
-function listen(server, port) {
-  return new Promise((resolve, reject) => {
-    const onError = (error) => {
-      server.off('listening', onListening);
-      reject(error);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, HOST);
-  });
-}
+/** The bench's route set: GET only, as the page asks. */
+export const benchRoutes = onlyMethods(['GET'], {
+  '/stream': stream,
+  '/release': release,
+  '/vector': vector,
+  '/vector-wait': vectorWait,
+  '/favicon.ico': (req, res) => res.writeHead(204).end(),
+});
 
 /**
  * Starts the server on `port`, or on the first free port of PORTS when
  * `port` is not given. Resolves to { origin, port, close() }.
  */
-export async function startServer(port) {
-  const server = http.createServer(handle);
-  const sockets = new Set();
-  server.on('connection', (socket) => {
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const candidates = port ? [port] : Array.from({ length: PORTS[1] - PORTS[0] + 1 }, (_, i) => PORTS[0] + i);
-  for (const candidate of candidates) {
-    try {
-      await listen(server, candidate);
-      return {
-        port: candidate,
-        origin: `http://${HOST}:${candidate}`,
-        close() {
-          for (const socket of sockets) socket.destroy();
-          return new Promise((resolve) => server.close(() => resolve()));
-        },
-      };
-    } catch (error) {
-      if (error.code !== 'EADDRINUSE' || candidate === candidates.at(-1)) throw error;
-    }
-  }
-  throw new Error('no free port');
+export function startServer(port) {
+  return serve({ port, ports: port ? undefined : PORTS, routes: [benchRoutes], mounts: MOUNTS });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -12,19 +12,21 @@
 // its stream close.
 //
 // Then the hooks' own paths, against the test fixture (tests/fixture/server.mjs,
-// spawned on 127.0.0.1:18093): recovery without a click after the server
+// started on 127.0.0.1:18093): recovery without a click after the server
 // answered 503 twice, on_failed once the reconnect limit is spent, a URL
 // change (the old stream closes on the server, the new one opens), lazy open,
 // and the `keep` bound, including 0.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { startServer } from '../../www/server.mjs';
-import { eventually, HOST, launchBrowser, root } from '../e2e/helpers.mjs';
+import { startServer as startDemo } from '../../www/server.mjs';
+import { launchBrowser } from '../../support/browser.mjs';
+import { root } from '../../support/paths.mjs';
+import { HOST, startServer } from '../../support/server.mjs';
+import { eventually, sleep } from '../../support/wait.mjs';
+import { startFixture } from '../fixture/server.mjs';
 
 const SSE_PORT = 18090;
 const FIXTURE_PORT = 18093;
@@ -34,40 +36,6 @@ const EXAMPLES = [
   { name: 'yew-live', port: 18091, title: 'web-sse + Yew' },
   { name: 'leptos-live', port: 18092, title: 'web-sse + Leptos' },
 ];
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
-
-/** Serves `dir` read-only on its own origin; dist/ is all static files. */
-function serveStatic(dir, port) {
-  const server = http.createServer(async (req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url, `http://${HOST}`).pathname);
-    const file = path.join(dir, pathname.endsWith('/') ? `${pathname}index.html` : pathname);
-    if (!file.startsWith(dir + path.sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await fs.readFile(file);
-      res.writeHead(200, {
-        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-store',
-      });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, HOST, () => resolve(server));
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let sse;
 let fixture;
@@ -94,26 +62,20 @@ before(async () => {
       throw new Error(`${index} is missing: run bash scripts/build-examples.sh first`);
     });
   }
-  sse = await startServer({ host: HOST, port: SSE_PORT, intervalMs: INTERVAL_MS });
-  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
-    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
-    stdio: 'ignore',
-  });
-  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  sse = await startDemo({ host: HOST, port: SSE_PORT, intervalMs: INTERVAL_MS });
+  fixture = await startFixture({ port: FIXTURE_PORT });
+  // Each example's dist/ on its own origin: the streams are cross-origin.
   for (const { name, port } of EXAMPLES) {
-    statics.push(await serveStatic(path.join(root, 'examples', name, 'dist'), port));
+    statics.push(await startServer({ port, mounts: { '/': path.join(root, 'examples', name, 'dist') } }));
   }
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  for (const s of statics) {
-    s.closeAllConnections?.();
-    await new Promise((r) => s.close(r));
-  }
+  for (const s of statics) await s.close();
   await sse?.close();
-  fixture?.kill();
+  await fixture?.close();
 });
 
 const uniqueKey = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;

@@ -1,6 +1,6 @@
-// Server-Sent Events on node:http, shared by the demo server (www/server.mjs)
-// and the browser tests' fixture (tests/fixture/server.mjs): event framing,
-// CORS, and event streams that clean up after themselves.
+// Server-Sent Events on node:http, for every route set the support server
+// mounts (the demo's, the test fixture's, the bench's): event framing, CORS,
+// and event streams that clean up after themselves.
 
 // Comments keep proxies and browsers from timing out an idle stream.
 export const KEEP_ALIVE_MS = 15_000;
