@@ -69,7 +69,7 @@ export function fetchRequest(url, init) {
 }
 
 /**
- * The `maxEventSize` option in bytes: undefined for the default (16 MiB),
+ * The `maxEventSize` option in bytes: undefined for the default (32 MiB),
  * -1 for `Infinity` (no limit, as the browser's own EventSource has none).
  */
 function maxEventSize(value) {

@@ -97,8 +97,12 @@ pub enum Error {
     /// fails for good on a CORS refusal.
     ///
     /// `fetch()` reports a refusal as it reports a network failure, so after
-    /// a cross-origin failure the transport sends one `no-cors` `HEAD` probe
-    /// to the URL: it completes only when the server answered.
+    /// a cross-origin failure the transport sends one `no-cors` `GET` probe
+    /// to the URL, aborted at once: it completes only when the server
+    /// answered. On a cross-origin-isolated page (`Cross-Origin-Embedder-Policy:
+    /// require-corp`) the probe needs the server's
+    /// `Cross-Origin-Resource-Policy: cross-origin`; without it a refusal
+    /// looks like [`Error::Network`] and is retried.
     #[cfg(feature = "fetch")]
     #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
     #[error(

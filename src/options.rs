@@ -302,7 +302,7 @@ impl EventSourceOptions {
 
     /// The largest event, and line, the fetch transport reads, in bytes
     /// ([`DEFAULT_MAX_EVENT_SIZE`](crate::parse::DEFAULT_MAX_EVENT_SIZE),
-    /// 16 MiB, unless set); `None` for no limit, as the browser's own
+    /// 32 MiB, unless set); `None` for no limit, as the browser's own
     /// `EventSource` has none. An event over the limit is skipped and
     /// reported in order, as an [`Error::Parse`](crate::Error::Parse) stream
     /// item and error event; the source goes on. The parser holds a small

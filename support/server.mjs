@@ -77,6 +77,10 @@ export async function startServer({
     // (cors=origin).
     const corsMode = url.searchParams.get('cors');
     if (corsMode !== 'none') cors(req, res);
+    // Not a CORS header: it lets a cross-origin-isolated page (the Rust test
+    // runner's) see the response in no-cors mode, as the fetch transport's
+    // CORS probe must.
+    else res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     if (req.method === 'OPTIONS') {
       if (corsMode === 'none' || corsMode === 'origin') res.writeHead(204).end();
       else preflight(req, res, methods);

@@ -26,8 +26,8 @@ fn event(event_type: &str, data: &str, last_event_id: &str) -> Item<'static> {
 }
 
 #[test]
-fn the_default_limit_is_sixteen_mebibytes() {
-    assert_eq!(DEFAULT_MAX_EVENT_SIZE, 16 * 1024 * 1024);
+fn the_default_limit_is_thirty_two_mebibytes() {
+    assert_eq!(DEFAULT_MAX_EVENT_SIZE, 32 * 1024 * 1024);
     assert_eq!(Parser::new().max_event_size(), DEFAULT_MAX_EVENT_SIZE);
     assert_eq!(Parser::default().max_event_size(), DEFAULT_MAX_EVENT_SIZE);
 }
@@ -39,8 +39,8 @@ fn an_endless_line_is_an_error_once_and_the_stream_recovers() {
     let mut items = Vec::new();
     let mut errors = Vec::new();
     feed_all(&mut parser, &[b"id: 1\ndata: first\n\nid: 2\ndata: "]);
-    // 32 MiB of one line, far over the 16 MiB limit.
-    for _ in 0..512 {
+    // 64 MiB of one line, far over the 32 MiB limit.
+    for _ in 0..1024 {
         if let Err(error) = parser.feed(&block, |item| items.push(item.into_owned())) {
             errors.push(error);
         }

@@ -9,13 +9,13 @@ use memchr::{memchr, memchr2};
 
 use super::{Event, Item, ParseError};
 
-/// The size limit a [`Parser::new`] parser uses: 16 MiB.
+/// The size limit a [`Parser::new`] parser uses: 32 MiB.
 ///
 /// Browsers have no limit, and real servers do send events of megabytes (a
 /// whole document, a base64 image, a model's long answer in one event), so
 /// the default is far past any of those. It still bounds what a server that
 /// sends an endless line can make a tab hold: a small multiple of the limit.
-pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 << 20;
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 32 << 20;
 
 /// The UTF-8 byte order mark, which the decoder strips once at the start of a body.
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";

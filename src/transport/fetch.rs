@@ -336,10 +336,13 @@ fn is_type_error(exception: &JsValue) -> bool {
 
 /// After `fetch()` failed with a `TypeError` on a cross-origin URL: whether
 /// the server answered all the same, so that the browser refused to share the
-/// response (CORS) rather than the network failing. A `no-cors` `HEAD` needs
-/// no permission from the server: it completes, with an opaque response,
-/// whenever the server answers, and fails as the first request did when the
-/// network is the problem. One request, only after such a failure.
+/// response (CORS) rather than the network failing. A `no-cors` `GET` needs
+/// no permission from the server: it resolves, with an opaque response, as
+/// soon as the server answers, and fails as the first request did when the
+/// network is the problem. Its body is aborted at once. (A `HEAD` would be
+/// lighter, but Chromium's opaque-response blocking fails a `no-cors` `HEAD`
+/// of a `text/event-stream` as if the network had.) One request, only after
+/// such a failure.
 async fn server_answered(spec: &RequestSpec, control: &Control) -> bool {
     if !is_cross_origin(&spec.url) {
         return false;
@@ -348,7 +351,6 @@ async fn server_answered(spec: &RequestSpec, control: &Control) -> bool {
         return false;
     };
     let init = web_sys::RequestInit::new();
-    init.set_method("HEAD");
     init.set_mode(web_sys::RequestMode::NoCors);
     init.set_cache(web_sys::RequestCache::NoStore);
     init.set_signal(Some(&abort.signal()));
