@@ -60,6 +60,11 @@ async fn a_server_that_ends_each_response_is_reconnected_at_its_retry() {
     source.close();
     let seen = stats(&key).await;
     assert!(seen.connections >= 20, "{seen:?}");
+    if !is_fetch() {
+        // The browser's own pace: Chromium waits the 50 ms, Firefox never
+        // less than 500 ms.
+        return;
+    }
     let gaps = seen.gaps();
     assert!(
         gaps[..19].iter().all(|gap| *gap <= 250.0),
