@@ -3,7 +3,11 @@
 // attempts, under { base: 100, cap: 800 }. For each wait n it prints the
 // ceiling min(cap, base × 2^n), the mean, min and max spacing the fixture
 // server saw, and the mean as a share of the ceiling (full jitter: ~0.5 plus
-// the round trip). The fixture runs in a process of its own, so that its
+// the round trip). A second scenario has the server end each response after
+// 10 events, with `retry: 50` (a serverless time limit, a proxy that cuts
+// long responses): a connection that delivered events waits the server's
+// reconnection time, so every spacing stays near 50 ms plus the response.
+// The fixture runs in a process of its own, so that its
 // clock never waits on this one's; the sources run on the page tests'
 // harness page.
 //
@@ -60,6 +64,37 @@ try {
       console.log(`| ${n + 1} | ${ceiling} | ${mean.toFixed(0)} | ${Math.min(...gaps)} | ${Math.max(...gaps)} | ${(mean / ceiling).toFixed(2)} |`);
     }
     console.log(`\nlargest overshoot of a ceiling: ${over.toFixed(0)} ms (the round trip of a refused request)`);
+  }
+  for (const transport of ['native', 'fetch']) {
+    const keys = Array.from({ length: SOURCES }, (_, i) => `ending-${transport}-${i}-${Date.now()}`);
+    for (let i = 0; i < keys.length; i += 5) {
+      await page.evaluate(async ({ fixture, keys, transport, responses }) => {
+        const counts = keys.map(() => 0);
+        const sources = keys.map((k, j) => {
+          const source = new t.ES(`${fixture}/sse/drop?n=10&retry=50&key=${k}`, { transport });
+          source.onmessage = () => { counts[j] += 1; };
+          return source;
+        });
+        await t.until(() => counts.every((n) => n >= 10 * responses), 60000, 'every response');
+        for (const source of sources) source.close();
+      }, { fixture: FIXTURE, keys: keys.slice(i, i + 5), transport, responses: ATTEMPTS + 1 });
+    }
+    const spacings = await Promise.all(keys.map(async (k) => {
+      const { times } = await fetch(`${FIXTURE}/stats?key=${k}`).then((r) => r.json());
+      return times.slice(1, ATTEMPTS + 1).map((time, i) => time - times[i]);
+    }));
+    const all = spacings.flat();
+    const mean = all.reduce((a, b) => a + b, 0) / all.length;
+    console.log(`\n${transport} transport, default options: ${SOURCES} sources, ${ATTEMPTS + 1} responses each of 10 events, `
+      + `then the server ends it; retry: 50\n`);
+    console.log('| response → next | mean (ms) | min (ms) | max (ms) |');
+    console.log('|---:|---:|---:|---:|');
+    for (let n = 0; n < ATTEMPTS; n += 1) {
+      const gaps = spacings.map((s) => s[n]);
+      const m = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+      console.log(`| ${n + 1} | ${m.toFixed(0)} | ${Math.min(...gaps)} | ${Math.max(...gaps)} |`);
+    }
+    console.log(`\nall ${all.length} spacings: mean ${mean.toFixed(0)} ms, max ${Math.max(...all)} ms`);
   }
 } finally {
   await harness?.stop();
