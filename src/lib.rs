@@ -23,7 +23,7 @@
 //! // Or a stream of several event types, in arrival order.
 //! let mut events = source.subscribe(&["message", "info"]);
 //! while let Some(event) = events.next().await {
-//!     let event = event?; // Err only when the browser gives up
+//!     let event = event?; // Err: the source gave up, a skipped event (Parse), or a lag
 //!     log(event.data());
 //! }
 //! // The stream ended: the source was closed.
