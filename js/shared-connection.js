@@ -1,24 +1,17 @@
-// `new EventSource(url, { shared: true })`: the part of a shared source that
-// cannot wait for the protocol (shared.js, loaded on the first shared
-// source). The source takes its places at once, in the order the protocol
-// needs: it opens the channel, says hello, asks for its member lock, then
-// for the leadership. Tabs queue for the leadership in the order their
-// sources opened, and a leader that lists this source's member lock knows
-// that it hears the channel. Messages that arrive before the protocol has
-// loaded wait for it, as does a leadership granted by then.
+// `new EventSource(url, { shared: true })`: a shared source of the npm
+// package. Its seat (shared-seat.js) takes its places in the lock queues at
+// once; the protocol (shared.js) loads with the first shared source, and this
+// connection is its host: it leads with an unshared connection of the
+// package (connect.js) and delivers what the protocol hands it on the page's
+// object.
 
+import { connect } from './connect.js';
 import { Connection } from './connection.js';
-import { errorEvent } from './facts.js';
-import { CLOSED, resolveUrl, sharedKey } from './options.js';
+import { errorEvent, facts, restore } from './facts.js';
+import { CLOSED, CONNECTING, OPEN, resolveUrl, sharedKey } from './options.js';
+import { Seat } from './shared-seat.js';
 
-/**
- * Whether this global scope can share a connection: Web Locks elect the
- * leader and a BroadcastChannel carries the events, in windows and workers
- * (locks need a secure context: https or localhost).
- */
-export function canShare() {
-  return typeof BroadcastChannel === 'function' && typeof globalThis.navigator?.locks?.request === 'function';
-}
+export { canShare } from './shared-seat.js';
 
 /**
  * The set of wanted event types the page's object fills (`listen`); adding
@@ -44,64 +37,38 @@ class Wanted extends Set {
 export class SharedConnection extends Connection {
   shared = 'follower';
   wanted = new Wanted(['open', 'error']);
-  #channel;
-  #abort = new AbortController();
-  /** Ends the leadership's hold (resolves the promise its lock callback returned). */
-  #release = null;
-  /** Ends the member lock's hold. */
-  #leave = null;
-  /** A fatal hand-off owns the leadership and the channel (`detach`). */
-  #handingOff = false;
-  /** The event types any tab of this key listens to. */
-  #types = new Set();
-  /** The protocol (shared.js's Member) once it has loaded, and the messages that came before. */
+  #seat;
+  /** What the leader of this source opens: the page's options as they were. */
+  #init;
+  /** The leader's own unshared connection. */
+  #inner = null;
+  /** The protocol (shared.js's Member) once it has loaded. */
   #member = null;
-  #early = [];
-  #loaded;
 
   constructor(url, init, dispatchEvent) {
     const resolved = resolveUrl(url);
     const key = sharedKey(resolved, init);
     super(resolved, Boolean(init.withCredentials), dispatchEvent);
-    const name = `web-sse:${key}`;
-    const members = `web-sse-member:${key}:`;
-    const token = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-    // What the leader of this source will open: the page's options as they are now.
-    const setup = {
-      init: { ...init, shared: false },
-      fetch: init.transport === 'fetch',
-      param: init.lastEventIdParam == null ? undefined : `${init.lastEventIdParam}`,
-      // A page's own starting point, as on an unshared source.
-      id: init.lastEventId == null ? '' : `${init.lastEventId}`,
-      token,
-      members,
-      types: this.#types,
-      post: (message) => this.#post(message),
+    this.#init = { ...init, shared: false };
+    const resumable = init.transport === 'fetch' || init.lastEventIdParam != null;
+    // A page's own starting point, as on an unshared source.
+    const id = init.lastEventId == null ? '' : `${init.lastEventId}`;
+    const seat = new Seat(key);
+    this.#seat = seat;
+    this.wanted.onAdd = (type) => {
+      if (seat.want(type)) this.#inner?.listen(type);
     };
-    this.wanted.onAdd = (type) => this.#want([type]);
-
-    this.#channel = new BroadcastChannel(name);
-    this.#channel.onmessage = (message) => this.#receive(message.data);
-    this.#post({ t: 'hello', types: [...this.#types] });
-    const { locks } = globalThis.navigator;
-    const { signal } = this.#abort;
-    locks.request(`${members}${token}`, { signal }, () => this.#hold())
-      .catch(() => {});
-    locks.request(name, { signal }, () => this.#lead())
-      // AbortError: closed while waiting for the lock.
-      .catch(() => {});
-    this.#loaded = import('./shared.js').then(({ Member }) => {
-      if (this.readyState === CLOSED) return null;
-      this.#member = new Member(this, setup);
-      for (const message of this.#early.splice(0)) this.#member.receive(message);
-      return this.#member;
+    const host = (what, ...args) => this.#host(what, ...args);
+    import('./shared.js').then(({ Member }) => {
+      if (this.readyState === CLOSED) return;
+      this.#member = new Member(seat, host, resumable, id);
+      seat.attach(this.#member);
     }, (error) => {
-      if (this.readyState === CLOSED) return null;
+      if (this.readyState === CLOSED) return;
       this.failed = true;
       this.close();
       this.dispatch(errorEvent({ kind: 'module', message: `web-sse could not load its shared.js: ${error.message}` }, false));
       this.notify();
-      return null;
     });
   }
 
@@ -112,65 +79,92 @@ export class SharedConnection extends Connection {
   close() {
     if (this.readyState === CLOSED) return;
     // First: a lock callback that runs from now on does nothing.
-    this.readyState = CLOSED;
-    this.#abort.abort();
-    this.#member?.stop();
-    this.#release?.();
-    this.#release = null;
-    this.#leave?.();
-    this.#leave = null;
-    this.#channel.onmessage = null;
-    if (!this.#handingOff) this.#channel.close();
+    super.close();
+    // The connection closes before the lock moves on: never two at once.
+    this.#inner?.close();
+    this.#inner = null;
+    this.#seat.close();
   }
 
-  /**
-   * For a fatal refusal (shared.js): closes this source, but hands its
-   * channel and its leadership to the caller, which releases them when the
-   * other sources have heard.
-   */
-  detach() {
-    const release = this.#release;
-    this.#release = null;
-    this.#handingOff = true;
-    this.close();
-    return { channel: this.#channel, release };
-  }
-
-  // The member lock's callback: held until close().
-  #hold() {
-    if (this.readyState === CLOSED) return undefined;
-    return new Promise((resolve) => {
-      this.#leave = resolve;
-    });
-  }
-
-  // The lock's callback: this tab leads until the promise it returns settles.
-  #lead() {
-    if (this.readyState === CLOSED) return undefined;
-    const held = new Promise((resolve) => {
-      this.#release = resolve;
-    });
-    if (this.#member) this.#member.lead();
-    else this.#loaded.then((member) => member?.lead());
-    return held;
-  }
-
-  #receive(message) {
-    if (this.#member) this.#member.receive(message);
-    else this.#early.push(message);
-  }
-
-  #post(message) {
-    if (this.readyState !== CLOSED) this.#channel.postMessage(message);
-  }
-
-  #want(types) {
-    const added = types.filter((type) => !this.#types.has(type));
-    if (added.length === 0) return;
-    for (const type of added) {
-      this.#types.add(type);
-      this.#member?.subscribe(type);
+  // What the protocol asks of this source (shared.js's header lists it).
+  #host(what, a, b, c, d) {
+    switch (what) {
+      case 'state':
+        return this.readyState;
+      case 'leader':
+        this.shared = 'leader';
+        break;
+      case 'lead':
+        this.#lead(a);
+        break;
+      case 'listen':
+        this.#inner?.listen(a);
+        break;
+      case 'open':
+        this.readyState = OPEN;
+        this.dispatch(new Event('open'));
+        this.notify();
+        break;
+      case 'error':
+        this.readyState = CONNECTING;
+        this.dispatch(errorEvent(b, true));
+        this.notify();
+        break;
+      case 'fatal':
+        this.failed = true;
+        this.close();
+        this.dispatch(errorEvent(a, false));
+        this.notify();
+        break;
+      case 'policy':
+        this.attempt = a;
+        this.retryDelay = b;
+        this.nextAttemptAt = c;
+        this.lastError = d && restore(d);
+        this.notify();
+        break;
+      case 'advance':
+        this.lastEventId = a;
+        this.reconnectionTime = b;
+        break;
+      case 'event':
+        if (this.wanted.has(a)) this.dispatch(new MessageEvent(a, { data: b, lastEventId: c, origin: d }));
+        break;
+      default:
     }
-    this.#post({ t: 'want', types: added });
+    return undefined;
+  }
+
+  // This tab leads: its own unshared connection, relayed to every tab.
+  #lead(id) {
+    const member = this.#member;
+    const init = id === '' ? this.#init : { ...this.#init, lastEventId: id };
+    let inner;
+    try {
+      inner = connect(this.url, init, [this.url, init], (event) => {
+        if (this.readyState !== CLOSED && inner === this.#inner) this.#relay(inner, event);
+      });
+    } catch (error) {
+      member.refuse({ kind: 'request', message: error.message });
+      return;
+    }
+    this.#inner = inner;
+    inner.listen('open');
+    inner.listen('error');
+  }
+
+  #relay(inner, event) {
+    const member = this.#member;
+    if (event instanceof MessageEvent) {
+      member.relayEvent(event.type, event.data, event.lastEventId, event.origin, inner.reconnectionTime);
+    } else if (event.type === 'open') {
+      member.relayOpen();
+    } else if (event.type === 'error') {
+      if (inner.readyState === CLOSED) member.refuse(facts(event));
+      else member.relayError(inner.readyState, facts(event));
+    } else if (event.type === 'statechange') {
+      const { attempt, retryDelay, nextAttemptAt, lastError } = inner;
+      member.relayPolicy(attempt, retryDelay, nextAttemptAt, lastError && facts(lastError));
+    }
   }
 }
