@@ -81,11 +81,7 @@ async fn a_cross_origin_response_without_allow_origin_is_fatal() {
     let seen = stats(&key).await;
     assert_eq!(seen.connections, 2, "{seen:?}");
     sleep(500).await;
-    assert_eq!(
-        stats(&key).await.connections,
-        2,
-        "no retry after the refusal"
-    );
+    assert_eq!(stats(&key).await.connections, 2, "no retry after the refusal");
 }
 
 #[wasm_bindgen_test]
