@@ -54,11 +54,20 @@
 // listed source never answers (a hung page).
 //
 // shared-seat.js holds the part of a source that cannot wait for this
-// module (the channel and the lock requests); this module, the protocol,
-// holds the rest. Both import nothing: the npm package (shared-connection.js,
-// which loads this module with the first shared source) and the Rust crate's
-// `shared` feature (src/transport/shared.rs) run these two files as they are,
-// each as the host of a Member:
+// module, loaded with the first shared source. The seat takes its places at
+// once, in the order the protocol needs: it opens the channel, says hello,
+// asks for its member lock, then for the leadership. Sources queue for the
+// leadership in the order they opened, and a leader that lists a source's
+// member lock knows that it hears the channel. Messages that arrive before
+// the protocol is attached wait for it, as does a leadership granted by then.
+// A seat's `closed` is set first on close, so a lock callback that runs later
+// does nothing; `detach` closes it but leaves the channel and the leadership
+// to the fatal hand-off.
+//
+// Both files import nothing: the npm package (shared-connection.js and its
+// host, shared-host.js) and the Rust crate's `shared` feature
+// (src/transport/shared.rs) run them as they are, and wasm-bindgen copies
+// only the files it is named. Each is the host of a Member:
 //
 //   host(what, ...args)    what the protocol asks of the source
 //     'state'                     its readyState (the return value)

@@ -338,6 +338,7 @@ package_module!(
     "/js/facts.js" as Facts,
     "/js/shared.js" as Shared,
     "/js/shared-seat.js" as SharedSeat,
+    "/js/shared-host.js" as SharedHost,
     "/js/connect.js" as Connect,
     "/js/native.js" as Native,
     "/js/parsed.js" as Parsed,
