@@ -8,15 +8,17 @@
 //   connect.js            which connection an unshared source gets
 //   native.js             native: the browser's object, as it is or under a policy
 //   parsed.js             fetch and fromReadableStream: the wasm parser reads them
-//   shared-connection.js  `shared: true`: the channel and the locks, at once
-//   shared.js             the cross-tab protocol, loaded with the first shared source
+//   shared-connection.js  `shared: true`: the source, its seat taken at once
+//   shared-seat.js        the protocol's part that cannot wait: channel, locks
+//   shared.js             the cross-tab protocol (Rust's too), loaded with the
+//   shared-host.js        first shared source, with the package's host of it
 //   wasm.js               the wasm loader (and its glue, web_sse.js), loaded on first use
 //   facts.js              the facts of a failure: `error` events, `lastError`
 //   iterator.js, json.js  `events()`, `jsonEvents()`, `addJsonListener()`
 //
 // Five kinds of connection: the browser's object as it is, native under a
 // policy, fetch, a stream the page owns, and shared. Only fetch and streams
-// load the wasm module; only shared sources load shared.js.
+// load the wasm module; only shared sources load shared.js and shared-host.js.
 
 export { default, isFetchSupported } from './wasm.js';
 export { EventSource } from './eventsource.js';

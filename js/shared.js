@@ -6,7 +6,7 @@
 //
 // How: the tabs that open the same key (URL, transport, method, headers,
 // body, credentials) elect a leader with a Web Lock; only the leader
-// connects, with an unshared connection of the package (connect.js), and relays each
+// connects, with an unshared connection of its host, and relays each
 // event over a BroadcastChannel named after the key. The lock is held until
 // the leader closes its source or its page dies (the browser releases the
 // locks of a crashed page), and the next tab in the lock's queue takes over.
@@ -39,7 +39,7 @@
 // The lock manager and the channel are two paths with no order between them:
 // were the leader to release the leadership as it posts `error`, the next
 // tab in the queue could get the lock before the message and ask the server
-// again. So the leader keeps the lock through a hand-off (#refuse): it lists
+// again. So the leader keeps the lock through a hand-off (refuse): it lists
 // the member locks held (locks.query()), then posts the fatal `error`, then
 // requests each listed member lock and releases the leadership once every
 // one was granted, that is once each of those sources has closed (it
@@ -51,15 +51,44 @@
 // who connects. A source that opens after the list was taken is a later
 // source: it leads once the hand-off ends and asks the server again, as a
 // new source would. A backstop (FATAL_HANDOFF_MS) ends the hand-off if a
-// listed source never answers (a hung page, or a browser that registered
+// listed source never answers (a hung page).
 //
-// shared-connection.js holds the part of a source that cannot wait for this
-// module (the channel and the lock requests); this module, loaded with the
-// first shared source, holds the rest.
+// shared-seat.js holds the part of a source that cannot wait for this
+// module, loaded with the first shared source. The seat takes its places at
+// once, in the order the protocol needs: it opens the channel, says hello,
+// asks for its member lock, then for the leadership. Sources queue for the
+// leadership in the order they opened, and a leader that lists a source's
+// member lock knows that it hears the channel. Messages that arrive before
+// the protocol is attached wait for it, as does a leadership granted by then.
+// A seat's `closed` is set first on close, so a lock callback that runs later
+// does nothing; `detach` closes it but leaves the channel and the leadership
+// to the fatal hand-off.
+//
+// Both files import nothing: the npm package (shared-connection.js and its
+// host, shared-host.js) and the Rust crate's `shared` feature
+// (src/transport/shared.rs) run them as they are, and wasm-bindgen copies
+// only the files it is named. Each is the host of a Member:
+//
+//   host(what, ...args)    what the protocol asks of the source
+//     'state'                     its readyState (the return value)
+//     'leader'                    it holds the leadership from now on
+//     'lead', lastEventId         it leads: open the unshared connection
+//                                 (resuming after lastEventId unless '') and
+//                                 report it through relay*() and refuse()
+//     'listen', type              the leader's connection listens to type
+//     'open'                      deliver open (the source is CONNECTING)
+//     'error', readyState, facts  deliver the leader's error; it goes on
+//     'fatal', facts              deliver the end (the seat is closed)
+//     'policy', attempt, retryDelay, nextAttemptAt, lastError (facts or null)
+//     'advance', id, reconnectionTime   an event is coming: its ID
+//     'event', type, data, id, origin   deliver it
+//
+// Facts are plain objects of the error facts (js/facts.js, src/facts.rs).
 
-import { connect } from './connect.js';
-import { errorEvent, facts, restore } from './facts.js';
-import { CLOSED, CONNECTING, OPEN } from './options.js';
+/** `EventSource`'s readyState values. */
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
 
 /**
  * The longest a fatal hand-off holds the leadership (see the header). It ends
@@ -70,109 +99,78 @@ import { CLOSED, CONNECTING, OPEN } from './options.js';
 const FATAL_HANDOFF_MS = 5000;
 
 /**
- * One source's part in the protocol: as a follower it takes the leader's
- * messages, as the leader it runs the connection and relays it. `source` is
- * the SharedConnection whose state it sets and on which it dispatches.
+ * One source's part in the protocol, on its seat (shared-seat.js): as a
+ * follower it takes the leader's messages, as the leader it relays what its
+ * host's connection reports. `resumable`: a new leader can resume from an ID
+ * (fetch sends the header; native needs `lastEventIdParam`); `id`: the
+ * page's own starting point, as on an unshared source.
  */
 export class Member {
-  #source;
-  /** What the source was opened with (see SharedConnection). */
-  #init;
-  #fetch;
-  /** Native: the query parameter that carries the last event ID to a new leader's server. */
-  #param;
-  #token;
-  /** The member locks' common prefix. */
-  #members;
-  /** Posts on the channel while the source is open. */
-  #post;
-  /** The event types any tab of this key listens to (the source's set). */
-  #types;
-  /** The leader's own unshared connection. */
-  #inner = null;
-  /** The sequence number and event ID of the last event this tab took. */
+  #seat;
+  #host;
+  #resumable;
+  #leading = false;
+  /** The sequence number and event ID of the last event this source took. */
   #seq = 0;
   #id;
   /** The leader's counter and the ID of its last relayed event. */
   #relaySeq = 0;
   #relayId = '';
-  /** The leader this tab last heard of: { e, resume }. */
+  /** The leader this source last heard of: { e, resume }. */
   #term = null;
 
-  constructor(source, { init, fetch, param, id, token, members, types, post }) {
-    this.#source = source;
-    this.#init = init;
-    this.#fetch = fetch;
-    this.#param = param;
+  constructor(seat, host, resumable, id) {
+    this.#seat = seat;
+    this.#host = host;
+    this.#resumable = resumable;
     this.#id = id;
-    this.#token = token;
-    this.#members = members;
-    this.#types = types;
-    this.#post = post;
   }
 
-  /** A type the page listens to from now on. */
-  subscribe(type) {
-    this.#inner?.listen(type);
-  }
-
-  /** Closes the leader's connection (the source is closing). */
-  stop() {
-    this.#inner?.close();
-    this.#inner = null;
-  }
-
-  /** The source holds the leadership: it connects, and relays. */
+  /** The source holds the leadership: its host connects, and it relays. */
   lead() {
-    const source = this.#source;
-    if (source.readyState === CLOSED) return;
-    source.shared = 'leader';
-    // Resume after the last event this tab took; tabs that are ahead drop
-    // the server's replay by sequence number.
+    const seat = this.#seat;
+    if (seat.closed) return;
+    this.#leading = true;
+    this.#host('leader');
+    // Resume after the last event this source took; sources that are ahead
+    // drop the server's replay by sequence number.
     const id = this.#id;
-    const resume = id !== '' && (this.#fetch || this.#param !== undefined);
-    const init = resume ? { ...this.#init, lastEventId: id } : this.#init;
+    const resume = id !== '' && this.#resumable;
     this.#relaySeq = this.#seq;
     this.#relayId = id;
-    this.#broadcast({ t: 'elected', e: this.#token, s: this.#seq, resume });
-    let inner;
-    try {
-      inner = connect(source.url, init, [source.url, init], (event) => this.#relay(inner, event));
-    } catch (error) {
-      this.#refuse({ kind: 'request', message: error.message });
-      return;
-    }
-    this.#inner = inner;
-    for (const type of ['open', 'error', ...this.#types]) inner.listen(type);
+    this.#broadcast({ t: 'elected', e: seat.token, s: this.#seq, resume });
+    // An error listener may have closed the source (and released the lock).
+    if (seat.closed) return;
+    this.#host('lead', resume ? id : '');
+    if (!seat.closed) for (const type of seat.types) this.#host('listen', type);
   }
 
-  /** Sends a message to the other tabs and takes it here too, by the same path. */
+  /** Sends a message to the other sources and takes it here too, by the same path. */
   #broadcast(message) {
-    this.#post(message);
+    this.#seat.post(message);
     this.receive(message);
   }
 
-  // The leader's listener on its own connection: every event goes to the
-  // other tabs and to this one.
-  #relay(inner, event) {
-    if (this.#source.readyState === CLOSED || inner !== this.#inner) return;
-    if (event instanceof MessageEvent) {
-      this.#relaySeq += 1;
-      this.#relayId = event.lastEventId;
-      this.#broadcast({
-        t: 'event', e: this.#token, s: this.#relaySeq, type: event.type, data: event.data,
-        id: event.lastEventId, origin: event.origin, r: inner.reconnectionTime,
-      });
-    } else if (event.type === 'open') {
-      this.#broadcast({ t: 'open', e: this.#token });
-    } else if (event.type === 'error') {
-      const details = facts(event);
-      if (inner.readyState === CLOSED) this.#refuse(details);
-      else this.#broadcast({ t: 'error', e: this.#token, readyState: inner.readyState, details });
-    } else if (event.type === 'statechange') {
-      const { attempt, retryDelay, nextAttemptAt, lastError } = inner;
-      this.#broadcast({ t: 'policy', e: this.#token, attempt, retryDelay, nextAttemptAt, lastError: lastError && facts(lastError) });
-    }
+  // What the leader's connection reports, relayed to every source.
+
+  relayEvent(type, data, id, origin, r) {
+    if (this.#seat.closed) return;
+    this.#relaySeq += 1;
+    this.#relayId = id;
+    this.#broadcast({ t: 'event', e: this.#seat.token, s: this.#relaySeq, type, data, id, origin, r });
+  }
+
+  relayOpen() {
+    if (!this.#seat.closed) this.#broadcast({ t: 'open', e: this.#seat.token });
+  }
+
+  /** An error the connection goes on from. */
+  relayError(readyState, details) {
+    if (!this.#seat.closed) this.#broadcast({ t: 'error', e: this.#seat.token, readyState, details });
+  }
+
+  relayPolicy(attempt, retryDelay, nextAttemptAt, lastError) {
+    if (!this.#seat.closed) this.#broadcast({ t: 'policy', e: this.#seat.token, attempt, retryDelay, nextAttemptAt, lastError });
   }
 
   /**
@@ -180,16 +178,15 @@ export class Member {
    * the other sources hear of it before anyone else may lead (see the
    * header for why this order holds).
    */
-  #refuse(details) {
-    const source = this.#source;
-    const own = `${this.#members}${this.#token}`;
-    const prefix = this.#members;
-    const message = { t: 'error', e: this.#token, readyState: CLOSED, details };
+  refuse(details) {
+    const seat = this.#seat;
+    if (seat.closed) return;
+    const own = `${seat.members}${seat.token}`;
+    const prefix = seat.members;
+    const message = { t: 'error', e: seat.token, readyState: CLOSED, details };
     // The source closes, but the hand-off below owns the leadership and the channel.
-    const { channel, release } = source.detach();
-    source.failed = true;
-    source.dispatch(errorEvent(details, false));
-    source.notify();
+    const { channel, release } = seat.detach();
+    this.#host('fatal', details);
     const { locks } = globalThis.navigator;
     const stop = new AbortController();
     const backstop = setTimeout(() => stop.abort(), FATAL_HANDOFF_MS);
@@ -208,22 +205,23 @@ export class Member {
       });
   }
 
-  /** Whether `message` comes from the leader this tab knows (any, before it knows one). */
+  /** Whether `message` comes from the leader this source knows (any, before it knows one). */
   #current(message) {
     return this.#term === null || message.e === this.#term.e;
   }
 
-  /** A message from the channel, or this tab's own broadcast. */
+  /** A message from the channel, or this source's own broadcast. */
   receive(message) {
-    const source = this.#source;
-    if (source.readyState === CLOSED || message === null || typeof message !== 'object') return;
+    const seat = this.#seat;
+    const host = this.#host;
+    if (seat.closed || message === null || typeof message !== 'object') return;
     switch (message.t) {
       case 'hello':
         this.#adopt(message.types);
-        if (source.shared === 'leader') {
-          this.#post({
-            t: 'state', e: this.#token, s: this.#relaySeq, id: this.#relayId, readyState: source.readyState,
-            resume: this.#term?.resume ?? true, types: [...this.#types],
+        if (this.#leading) {
+          seat.post({
+            t: 'state', e: seat.token, s: this.#relaySeq, id: this.#relayId, readyState: host('state'),
+            resume: this.#term?.resume ?? true, types: [...seat.types],
           });
         }
         return;
@@ -232,7 +230,7 @@ export class Member {
         return;
       case 'state':
         this.#adopt(message.types);
-        // A tab that has taken no event yet joins the leader's stream where it is.
+        // A source that has taken no event yet joins the leader's stream where it is.
         if (this.#term === null) {
           this.#term = { e: message.e, resume: message.resume };
           if (this.#seq === 0) {
@@ -244,12 +242,8 @@ export class Member {
         return;
       case 'elected':
         this.#term = { e: message.e, resume: message.resume };
-        // Followers see the hand-over as a reconnection, never as an end.
-        if (source.readyState === OPEN) {
-          source.readyState = CONNECTING;
-          source.dispatch(errorEvent({}, true));
-          source.notify();
-        }
+        // The hand-over is a reconnection, never an end.
+        if (host('state') === OPEN) host('error', CONNECTING, {});
         return;
       case 'open':
         if (this.#current(message)) this.#open();
@@ -257,20 +251,14 @@ export class Member {
       case 'error':
         if (!this.#current(message)) return;
         if (message.readyState === CLOSED) {
-          source.failed = true;
-          source.close();
-          source.dispatch(errorEvent(message.details, false));
+          seat.close();
+          host('fatal', message.details);
         } else {
-          source.readyState = CONNECTING;
-          source.dispatch(errorEvent(message.details, true));
+          host('error', message.readyState, message.details);
         }
-        source.notify();
         return;
       case 'policy':
-        if (!this.#current(message)) return;
-        ({ attempt: source.attempt, retryDelay: source.retryDelay, nextAttemptAt: source.nextAttemptAt } = message);
-        source.lastError = message.lastError && restore(message.lastError);
-        source.notify();
+        if (this.#current(message)) host('policy', message.attempt, message.retryDelay, message.nextAttemptAt, message.lastError);
         return;
       case 'event':
         this.#event(message);
@@ -282,36 +270,28 @@ export class Member {
   #adopt(types) {
     if (!Array.isArray(types)) return;
     for (const type of types) {
-      if (typeof type === 'string' && !this.#types.has(type)) {
-        this.#types.add(type);
-        this.#inner?.listen(type);
+      if (typeof type === 'string' && type !== 'open' && type !== 'error' && !this.#seat.types.has(type)) {
+        this.#seat.types.add(type);
+        if (this.#leading) this.#host('listen', type);
       }
     }
   }
 
   #open() {
-    const source = this.#source;
-    if (source.readyState !== CONNECTING) return;
-    source.readyState = OPEN;
-    source.dispatch(new Event('open'));
-    source.notify();
+    if (this.#host('state') === CONNECTING) this.#host('open');
   }
 
   #event(message) {
-    const source = this.#source;
     // A leader that could not resume (no ID yet, or native without
     // `lastEventIdParam`) starts a fresh stream: its events are all new.
     const fresh = this.#term !== null && message.e === this.#term.e && !this.#term.resume;
     if (!fresh && message.s <= this.#seq) return; // already taken: a replay after a hand-over
     this.#seq = message.s;
     this.#id = message.id;
-    source.lastEventId = message.id;
-    source.reconnectionTime = message.r;
+    this.#host('advance', message.id, message.r);
     // The leader's events come after its `open`; one from an earlier leader
     // can arrive after the new one's `elected`, and is delivered in order.
     this.#open();
-    if (source.wanted.has(message.type)) {
-      source.dispatch(new MessageEvent(message.type, { data: message.data, lastEventId: message.id, origin: message.origin }));
-    }
+    this.#host('event', message.type, message.data, message.id, message.origin);
   }
 }

@@ -36,7 +36,7 @@ wasm="$out/web_sse_bg.wasm"
 mv "$wasm.opt" "$wasm"
 
 # Every hand-written module of the entry: index.js imports most of them, and
-# loads shared.js and the glue (web_sse.js) only when a source needs them.
+# loads shared-host.js, shared.js and the glue (web_sse.js) only when a source needs them.
 cp js/*.js js/*.d.ts "$out/"
 # The package's own README (for users; wasm-pack copied the repository's,
 # which is for contributors) and the licences.
@@ -45,9 +45,9 @@ node scripts/package-json.mjs "$out/package.json"
 rm -rf pkg
 mv "$out" pkg
 wasm=pkg/web_sse_bg.wasm
-# What a page on the native transport loads: every module but those two.
+# What a page on the native transport loads: every module but those three.
 native_js=0
 for module in pkg/*.js; do
-  case "${module##*/}" in shared.js | web_sse.js) ;; *) native_js=$((native_js + $(gzip -9 <"$module" | wc -c))) ;; esac
+  case "${module##*/}" in shared.js | shared-host.js | web_sse.js) ;; *) native_js=$((native_js + $(gzip -9 <"$module" | wc -c))) ;; esac
 done
 echo "build: pkg/ holds the npm package web-sse; $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzipped; the JS of a native page $native_js bytes gzipped (module by module)"

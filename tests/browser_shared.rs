@@ -337,6 +337,8 @@ package_module!(
     "/js/options.js" as Options,
     "/js/facts.js" as Facts,
     "/js/shared.js" as Shared,
+    "/js/shared-seat.js" as SharedSeat,
+    "/js/shared-host.js" as SharedHost,
     "/js/connect.js" as Connect,
     "/js/native.js" as Native,
     "/js/parsed.js" as Parsed,
