@@ -183,7 +183,7 @@ pub enum Error {
     /// the `skipped` oldest events were dropped, and the stream goes on with
     /// the newest. Only a stream item; it never ends a stream.
     #[error(
-        "the stream was not polled and skipped its {skipped} oldest events; poll it, raise EventSourceOptions::stream_capacity or use Overflow::Backpressure"
+        "the stream was not polled, and skipped its {skipped} oldest events; raise EventSourceOptions::stream_capacity or poll it"
     )]
     Lagged {
         /// How many events were dropped.

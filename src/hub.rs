@@ -188,6 +188,7 @@ impl Hub {
             }
         };
         // A reader paused for this stream must not wait for it any more.
+        #[cfg(feature = "fetch")]
         if let Some(Subscriber {
             sink: Sink::Stream(_, queue),
             ..

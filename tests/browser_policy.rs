@@ -263,6 +263,43 @@ async fn a_connection_that_delivered_an_event_resets_the_count() {
 }
 
 #[wasm_bindgen_test]
+async fn on_native_a_connection_that_delivered_an_event_resets_the_count() {
+    // Native's policy acts when the idle timeout drops a connection: one
+    // event per connection resets the count, none lets it grow.
+    if is_fetch() {
+        return;
+    }
+    let attempts = |events: u32| async move {
+        let key = unique_key(&format!("policy-native-delivered-{events}"));
+        let policy = ReconnectPolicy::new().base(ms(20)).cap(ms(40));
+        let source = open_with(
+            &url(&format!("/sse/stall?n={events}"), &key),
+            options()
+                .reconnect(Some(policy))
+                .idle_timeout(Some(ms(300)))
+                .last_event_id_param("lastEventId"),
+        );
+        // Native sees the events of the types with listeners.
+        let _messages = source.on_message(|_| {});
+        let (states, _states) = record_states(&source);
+        wait_until(10_000, "four waits", || {
+            states.borrow().iter().filter(|s| s.delay.is_some()).count() >= 4
+        })
+        .await;
+        source.close();
+        let attempts: Vec<u32> = states
+            .borrow()
+            .iter()
+            .filter(|s| s.delay.is_some())
+            .map(|s| s.attempt)
+            .collect();
+        attempts[..4].to_vec()
+    };
+    assert_eq!(attempts(1).await, [1, 1, 1, 1]);
+    assert_eq!(attempts(0).await, [1, 2, 3, 4]);
+}
+
+#[wasm_bindgen_test]
 async fn an_idle_connection_reconnects_with_the_last_event_id() {
     // Two events, then silence without a close: a half-open connection as
     // far as the client can tell.

@@ -50,6 +50,7 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
         with_credentials: options.with_credentials,
         param,
         backoff: RefCell::new(options.policy().map(Backoff::new)),
+        delivered: Cell::new(false),
         idle: options.idle(),
         last_event_id: RefCell::new(last_event_id),
         connection: RefCell::new(None),
@@ -84,6 +85,9 @@ struct Inner {
     with_credentials: bool,
     param: Option<String>,
     backoff: RefCell<Option<Backoff>>,
+    /// The open connection delivered an event (a cell, not the backoff's
+    /// borrow, on the path of every event).
+    delivered: Cell<bool>,
     idle: Option<Duration>,
     last_event_id: RefCell<String>,
     connection: RefCell<Option<Connection>>,
@@ -149,6 +153,7 @@ impl Inner {
         if let Some(backoff) = self.backoff.borrow_mut().as_mut() {
             backoff.opened(now());
         }
+        self.delivered.set(false);
         self.restart_idle_timer();
         if let Some(hub) = self.hub.upgrade() {
             hub.opened();
@@ -156,9 +161,7 @@ impl Inner {
     }
 
     fn message(self: Rc<Self>, event: &MessageEvent) {
-        if let Some(backoff) = self.backoff.borrow_mut().as_mut() {
-            backoff.delivered();
-        }
+        self.delivered.set(true);
         self.last_event_id.replace(event.last_event_id().to_owned());
         self.restart_idle_timer();
         if let Some(hub) = self.hub.upgrade() {
@@ -183,7 +186,7 @@ impl Inner {
             let mut backoff = self.backoff.borrow_mut();
             backoff
                 .as_mut()
-                .map(|backoff| (backoff.next_delay(now(), None, random()), backoff.attempt()))
+                .map(|backoff| (self.next_delay(backoff), backoff.attempt()))
         };
         match policy_delay {
             None => hub.failed(error),
@@ -194,6 +197,15 @@ impl Inner {
             }),
             Some((Some(delay), attempt)) => self.reopen_after(&hub, error, attempt, delay),
         }
+    }
+
+    /// The policy's wait after the current connection, which worked if it
+    /// delivered an event.
+    fn next_delay(&self, backoff: &mut Backoff) -> Option<Duration> {
+        if self.delivered.take() {
+            backoff.delivered();
+        }
+        backoff.next_delay(now(), None, random())
     }
 
     /// Nothing arrived for the idle timeout: the connection is taken for
@@ -209,8 +221,8 @@ impl Inner {
         let scheduled = {
             let mut backoff = self.backoff.borrow_mut();
             match backoff.as_mut() {
-                Some(backoff) => backoff
-                    .next_delay(now(), None, random())
+                Some(backoff) => self
+                    .next_delay(backoff)
                     .map(|delay| (delay, backoff.attempt())),
                 None => Some((IDLE_REOPEN, 0)),
             }
