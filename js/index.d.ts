@@ -50,8 +50,7 @@ export interface WebSseInit extends EventSourceInit {
   /**
    * Fetch transport: the largest event (and line) in bytes; default 32 MiB,
    * `Infinity` for no limit (the browser's own EventSource has none). A
-   * larger event is skipped and reported as an `error` event of kind
-   * `'parse'` or `'parse-line'`, in order; the source goes on.
+   * larger event is skipped with a console warning; the source goes on.
    */
   maxEventSize?: number;
   /**

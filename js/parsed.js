@@ -47,7 +47,7 @@ class ParsedConnection extends Connection {
   }
 
   warnOversized(limit) {
-    console.warn(`web-sse: the event source at ${this.url} sent an event over the ${limit}-byte limit; it was skipped`);
+    console.warn(`web-sse: the event source at ${this.url} sent an event over the ${limit === undefined ? 'size' : `${limit}-byte`} limit; it was skipped`);
   }
 }
 
@@ -162,7 +162,7 @@ export class StreamConnection extends ParsedConnection {
       } else if (value instanceof Uint8Array) {
         const skipped = this.#parser.oversized;
         this.dispatchBatch(this.#parser.feed(value));
-        if (this.#parser && this.#parser.oversized > skipped) this.warnOversized(1024 * 1024);
+        if (this.#parser && this.#parser.oversized > skipped) this.warnOversized();
         if (this.readyState === OPEN) this.#pump();
       } else {
         this.fail({ kind: 'stream', message: 'the stream must carry Uint8Array chunks (pipe text through a TextEncoderStream)' });

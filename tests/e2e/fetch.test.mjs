@@ -1,7 +1,8 @@
 // The JS class on `transport: 'fetch'`, in headless Chromium, against the
 // test fixture (tests/fixture/server.mjs) on another port of 127.0.0.1, so
 // every request is cross-origin: method, headers and body, the facts on the
-// error event, retried statuses, resumption after a reset, credentials.
+// error event, retried statuses, resumption after a reset, credentials, a
+// CORS refusal, resuming by query parameter, the event size limit.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -131,8 +132,79 @@ test('withCredentials sends the cookie cross-origin on the fetch transport, and 
   assert.deepEqual(got, [[true, 'yes'], [false, 'none']]);
 });
 
+const stats = (k) => fetch(`${FIXTURE}/stats?key=${k}`).then((r) => r.json());
+
+test('a CORS refusal is fatal, as on native: one error of kind cors, CLOSED, the request and one probe', async () => {
+  const k = key('cors');
+  const got = await run(async ({ base, k }) => {
+    const source = new t.ES(`${base}/sse/drop?n=1&cors=none&key=${k}`, { transport: 'fetch' });
+    const seen = [];
+    source.onerror = (event) => seen.push([event.kind, event.willRetry, source.readyState, event.headers]);
+    await t.until(() => seen.length >= 1, 10000, 'the refusal');
+    await t.sleep(500);
+    return { seen, lastError: source.lastError?.message };
+  }, { base: FIXTURE, k });
+  assert.deepEqual(got.seen, [['cors', false, 2, '']]);
+  assert.match(got.lastError, /Access-Control-Allow-Origin/);
+  assert.equal((await stats(k)).connections, 2);
+});
+
+test('lastEventIdParam resumes cross-origin from a server that answers no preflight; without it, one cors error names the header', async () => {
+  const k = key('param');
+  const resumed = await run(async ({ base, k }) => {
+    const source = new t.ES(`${base}/sse/drop?n=1&retry=50&cors=origin&key=${k}`, { transport: 'fetch', lastEventIdParam: 'lastEventId' });
+    const seen = [];
+    source.onmessage = (event) => seen.push(event.lastEventId);
+    await t.until(() => seen.length >= 3, 10000, 'three connections');
+    source.close();
+    return seen.slice(0, 3);
+  }, { base: FIXTURE, k });
+  assert.deepEqual(resumed, ['1', '2', '3']);
+  assert.deepEqual((await stats(k)).lastEventIds.slice(0, 3), [null, '1', '2']);
+  const k2 = key('preflight');
+  const refused = await run(async ({ base, k }) => {
+    const source = new t.ES(`${base}/sse/drop?n=1&retry=50&cors=origin&key=${k}`, { transport: 'fetch' });
+    const seen = [];
+    source.onmessage = (event) => seen.push(['message', event.lastEventId]);
+    source.onerror = (event) => seen.push([event.kind, event.willRetry, event.headers ?? null]);
+    await t.until(() => seen.some(([kind]) => kind === 'cors'), 10000, 'the refused preflight');
+    await t.sleep(500);
+    return { seen, readyState: source.readyState };
+  }, { base: FIXTURE, k: k2 });
+  // The fixture cuts the first response (a drop, retried), then the
+  // resume's preflight is refused: one fatal cors error, and no more.
+  assert.deepEqual(refused.seen[0], ['message', '1']);
+  assert.deepEqual(refused.seen.at(-1), ['cors', false, 'Last-Event-ID']);
+  assert.equal(refused.seen.filter(([kind]) => kind === 'cors').length, 1);
+  assert.equal(refused.readyState, 2);
+  assert.equal((await stats(k2)).connections, 2);
+});
+
+test('maxEventSize: a larger event is skipped and the source goes on; Infinity is no limit', async () => {
+  const got = await run(async ({ base, k }) => {
+    const seen = [];
+    const source = new t.ES(`${base}/sse/big?size=2000000&split=random&key=${k}`, { transport: 'fetch', maxEventSize: 1 << 20 });
+    source.onmessage = (event) => seen.push(['message', event.data.length]);
+    source.onerror = (event) => seen.push([event.kind, event.limit]);
+    await t.until(() => seen.length >= 1, 20000, 'the next event');
+    await t.sleep(100);
+    source.close();
+    const open = new t.ES(`${base}/sse/big?size=2000000&key=${k}-2`, { transport: 'fetch', maxEventSize: Infinity });
+    const whole = await t.next(open, 'message', 20000);
+    open.close();
+    let thrown = null;
+    try { new t.ES(`${base}/sse/big?key=${k}-3`, { transport: 'fetch', maxEventSize: -1 }); } catch (error) { thrown = error.name; }
+    return { seen, whole: whole.data.length, thrown };
+  }, { base: FIXTURE, k: key('size') });
+  // Skipped with a console warning, as before: no error event.
+  assert.deepEqual(got.seen, [['message', 5]]);
+  assert.equal(got.whole, 2000000);
+  assert.equal(got.thrown, 'RangeError');
+});
+
 test('no unexpected page errors', () => {
-  // The browser logs the refused responses and the forced resets.
-  const expected = /Failed to load resource: (the server responded with a status of (401|503)|net::ERR_INCOMPLETE_CHUNKED_ENCODING)/;
+  // The browser logs the refused responses, the forced resets, and the CORS
+  // refusals the tests above provoke.
+  const expected = /Failed to load resource: (the server responded with a status of (401|503)|net::ERR_INCOMPLETE_CHUNKED_ENCODING|net::ERR_FAILED)|has been blocked by CORS policy/;
   assert.deepEqual(errors.filter((error) => !expected.test(error)), []);
 });
