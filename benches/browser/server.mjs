@@ -121,6 +121,14 @@ function stream(req, res, { url }) {
     }
     // All written (or held): keep the response open until the client goes away.
   };
+  // A keep-alive comment every 15 s while held, as a real server sends: a
+  // hold can outlast a client's idle timeout (45 s on fetch) on a loaded
+  // machine, and a reconnect would start this stream over. Only at a hold,
+  // where the bytes written end on an event boundary.
+  const keepAlive = setInterval(() => {
+    if (!closed && offset === stop) res.write(': keep-alive\n\n');
+  }, 15_000);
+  req.on('close', () => clearInterval(keepAlive));
   if (id && stop < data.length) {
     held.set(id, () => {
       stop = holds.shift() ?? data.length;
