@@ -22,9 +22,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
+use super::cors;
 use super::online::{is_online, on_online};
 use super::task::{
-    read_body, read_chunk, reader, within, BodyEnd, Control, HubOutput, Output, TaskDriver,
+    global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, HubOutput, Output,
+    TaskDriver,
 };
 use crate::error::message_of;
 use crate::hub::Hub;
@@ -37,13 +39,6 @@ use crate::{Error, EventSourceOptions, ReconnectPolicy};
 pub(crate) const DEFAULT_RETRY: Duration = Duration::from_secs(3);
 /// How much of an error response's body an [`Error::Http`] keeps.
 const BODY_LIMIT: usize = 1024;
-
-#[wasm_bindgen]
-extern "C" {
-    // The global `fetch`, so that windows and workers both work.
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &web_sys::Request) -> js_sys::Promise;
-}
 
 pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
     let url = super::resolve(url)?;
@@ -122,7 +117,7 @@ impl RequestSpec {
             preflighted: options
                 .headers
                 .iter()
-                .filter(|(name, value)| !is_safelisted(name, value))
+                .filter(|(name, value)| !cors::is_safelisted(name, value))
                 .map(|(name, _)| name.clone())
                 .collect(),
         };
@@ -163,26 +158,6 @@ impl RequestSpec {
         let url = super::with_param(&self.url, self.id_param.as_deref(), last_event_id);
         web_sys::Request::new_with_str_and_init(&url, &self.init).map_err(|e| Error::from_js(&e))
     }
-}
-
-/// Whether a cross-origin request may carry this header without a
-/// preflight: the Fetch standard's CORS-safelisted request headers, by name
-/// and, for `Content-Type`, by the start of the value (its length rules
-/// aside).
-fn is_safelisted(name: &str, value: &str) -> bool {
-    let is = |safe: &str| name.eq_ignore_ascii_case(safe);
-    let starts = |essence: &str| {
-        value
-            .get(..essence.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(essence))
-    };
-    is("accept")
-        || is("accept-language")
-        || is("content-language")
-        || (is("content-type")
-            && (starts("text/plain")
-                || starts("multipart/form-data")
-                || starts("application/x-www-form-urlencoded")))
 }
 
 /// How the task stays connected.
@@ -288,7 +263,10 @@ async fn connect(
         Some(Ok(response)) => response.unchecked_into::<web_sys::Response>(),
         Some(Err(e)) => {
             let sent_id = !parser.last_event_id().is_empty();
-            if is_type_error(&e) && !control.is_closed() && server_answered(spec, control).await {
+            if cors::is_type_error(&e)
+                && !control.is_closed()
+                && cors::server_answered(&spec.url, control).await
+            {
                 return Ended::Fatal(Error::Cors {
                     url: spec.url.clone(),
                     headers: spec.preflighted_headers(sent_id),
@@ -323,58 +301,6 @@ async fn connect(
         BodyEnd::Gone => Ended::Closed,
         BodyEnd::Failed(exception) => network_error(control, &spec.url, &exception),
         BodyEnd::Idle => timed_out(control, spec, idle),
-    }
-}
-
-/// How long the CORS probe may take before the failure is taken for the
-/// network's.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
-
-fn is_type_error(exception: &JsValue) -> bool {
-    exception.is_instance_of::<js_sys::TypeError>()
-}
-
-/// After `fetch()` failed with a `TypeError` on a cross-origin URL: whether
-/// the server answered all the same, so that the browser refused to share the
-/// response (CORS) rather than the network failing. A `no-cors` `GET` needs
-/// no permission from the server: it resolves, with an opaque response, as
-/// soon as the server answers, and fails as the first request did when the
-/// network is the problem. Its body is aborted at once. (A `HEAD` would be
-/// lighter, but Chromium's opaque-response blocking fails a `no-cors` `HEAD`
-/// of a `text/event-stream` as if the network had.) One request, only after
-/// such a failure.
-async fn server_answered(spec: &RequestSpec, control: &Control) -> bool {
-    if !is_cross_origin(&spec.url) {
-        return false;
-    }
-    let Ok(abort) = web_sys::AbortController::new() else {
-        return false;
-    };
-    let init = web_sys::RequestInit::new();
-    init.set_mode(web_sys::RequestMode::NoCors);
-    init.set_cache(web_sys::RequestCache::NoStore);
-    init.set_signal(Some(&abort.signal()));
-    let Ok(probe) = web_sys::Request::new_with_str_and_init(&spec.url, &init) else {
-        return false;
-    };
-    // A close() during the probe aborts it, as it would the request.
-    control.set_abort(Some(abort));
-    let answered = matches!(
-        within(JsFuture::from(global_fetch(&probe)), Some(PROBE_TIMEOUT)).await,
-        Some(Ok(_))
-    );
-    control.abort_request();
-    answered && !control.is_closed()
-}
-
-/// Whether `url` has another origin than this global scope's.
-fn is_cross_origin(url: &str) -> bool {
-    let here = js_sys::Reflect::get(&js_sys::global(), &"origin".into())
-        .ok()
-        .and_then(|origin| origin.as_string());
-    match (here, web_sys::Url::new(url)) {
-        (Some(here), Ok(url)) => url.origin() != here,
-        _ => false,
     }
 }
 

@@ -12,6 +12,8 @@ use crate::hub::Hub;
 use crate::{Error, EventSourceOptions, Transport};
 
 #[cfg(feature = "fetch")]
+mod cors;
+#[cfg(feature = "fetch")]
 pub(crate) mod fetch;
 mod native;
 mod online;

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use gloo_timers::future::TimeoutFuture;
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -19,6 +20,13 @@ use crate::event::MessageEvent;
 use crate::hub::{Driver, Hub};
 use crate::parse::{Event, Item, Parser};
 use crate::Error;
+
+#[wasm_bindgen]
+extern "C" {
+    // The global `fetch`, so that windows and workers both work.
+    #[wasm_bindgen(js_name = fetch)]
+    pub(crate) fn global_fetch(request: &web_sys::Request) -> js_sys::Promise;
+}
 
 /// What the driver and its task share: the close flag, and what a close must
 /// interrupt: the request (abort), the body's reader (cancel), a wait.
