@@ -152,7 +152,7 @@ test('a CORS refusal is fatal, as on native: one error of kind cors, CLOSED, the
 test('lastEventIdParam resumes cross-origin from a server that answers no preflight; without it, one cors error names the header', async () => {
   const k = key('param');
   const resumed = await run(async ({ base, k }) => {
-    const source = new t.ES(`${base}/sse/drop?n=1&retry=50&cors=origin&key=${k}`, { transport: 'fetch', lastEventIdParam: 'lastEventId' });
+    const source = new t.ES(`${base}/sse/drop?n=1&hold=100&retry=50&cors=origin&key=${k}`, { transport: 'fetch', lastEventIdParam: 'lastEventId' });
     const seen = [];
     source.onmessage = (event) => seen.push(event.lastEventId);
     await t.until(() => seen.length >= 3, 10000, 'three connections');
@@ -163,7 +163,7 @@ test('lastEventIdParam resumes cross-origin from a server that answers no prefli
   assert.deepEqual((await stats(k)).lastEventIds.slice(0, 3), [null, '1', '2']);
   const k2 = key('preflight');
   const refused = await run(async ({ base, k }) => {
-    const source = new t.ES(`${base}/sse/drop?n=1&retry=50&cors=origin&key=${k}`, { transport: 'fetch' });
+    const source = new t.ES(`${base}/sse/drop?n=1&hold=100&retry=50&cors=origin&key=${k}`, { transport: 'fetch' });
     const seen = [];
     source.onmessage = (event) => seen.push(['message', event.lastEventId]);
     source.onerror = (event) => seen.push([event.kind, event.willRetry, event.headers ?? null]);
