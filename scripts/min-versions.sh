@@ -17,6 +17,10 @@ copy=target/min-versions
 rm -rf "$copy/src" "$copy/Cargo.toml" "$copy/Cargo.lock"
 mkdir -p "$copy"
 cp -r src README.md "$copy/"
+# The `shared` feature's wasm-bindgen snippets (the cross-tab protocol).
+rm -rf "$copy/js"
+mkdir -p "$copy/js"
+cp js/shared.js js/shared-seat.js "$copy/js/"
 # The package alone: no workspace members, benches or dev-dependencies.
 awk '
   /^\[/ { keep = ($0 == "[package]" || $0 == "[lib]" || $0 == "[features]" || $0 == "[dependencies]") }
