@@ -38,8 +38,12 @@ async function load(options) {
  * `file:` URLs: there the bytes are read with `node:fs`, imported only then.
  */
 async function defaultSource() {
-  const url = new URL(WASM_FILE, import.meta.url);
-  if (url.protocol !== 'file:' || typeof globalThis.process?.versions?.node !== 'string') return undefined;
+  if (typeof globalThis.process?.versions?.node !== 'string') return undefined;
+  // Not `new URL(name, import.meta.url)` in one expression: webpack takes that
+  // for an asset reference and, the name being a variable, fails at run time.
+  const here = import.meta.url;
+  const url = new URL(WASM_FILE, here);
+  if (url.protocol !== 'file:') return undefined;
   // A variable, so that no bundler tries to resolve a Node module for the browser.
   const fs = 'node:fs/promises';
   const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
