@@ -380,7 +380,7 @@ pub(crate) async fn read_body(
 ) -> BodyEnd {
     *control.reader.borrow_mut() = Some(reader.clone());
     let mut chunk = Vec::new();
-    let slice_len = output.slice_len();
+    let slice_len = u32::try_from(output.slice_len()).unwrap_or(u32::MAX);
     let end = 'read: loop {
         let read = read_chunk(&reader, idle).await;
         if control.is_closed() || !output.alive() {
@@ -397,10 +397,15 @@ pub(crate) async fn read_body(
         let length = value.length();
         let mut start = 0;
         while start < length {
-            let stop =
-                length.min(start.saturating_add(u32::try_from(slice_len).unwrap_or(u32::MAX)));
+            let stop = length.min(start.saturating_add(slice_len));
             chunk.resize((stop - start) as usize, 0);
-            value.subarray(start, stop).copy_to(&mut chunk);
+            // A whole chunk (the JS class's output never slices) is copied
+            // as it is, without a subarray view per chunk.
+            if start == 0 && stop == length {
+                value.copy_to(&mut chunk);
+            } else {
+                value.subarray(start, stop).copy_to(&mut chunk);
+            }
             feed(parser, &chunk, url, output, control);
             start = stop;
             make_room(output, control).await;
