@@ -124,9 +124,11 @@ function stream(req, res, { url }) {
   // A keep-alive comment every 15 s while held, as a real server sends: a
   // hold can outlast a client's idle timeout (45 s on fetch) on a loaded
   // machine, and a reconnect would start this stream over. Only at a hold,
-  // where the bytes written end on an event boundary.
+  // where the bytes written end on an event boundary. One comment line and no
+  // blank line after it: @microsoft/fetch-event-source dispatches an empty
+  // message at every blank line, against the spec, and would count one more.
   const keepAlive = setInterval(() => {
-    if (!closed && offset === stop) res.write(': keep-alive\n\n');
+    if (!closed && offset === stop) res.write(': keep-alive\n');
   }, 15_000);
   req.on('close', () => clearInterval(keepAlive));
   if (id && stop < data.length) {
