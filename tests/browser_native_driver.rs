@@ -333,8 +333,8 @@ scenarios! {
     a_query_parameter_alone_adds_no_policy
     without_a_policy_a_drop_is_the_browsers_to_retry
     under_a_policy_a_drop_is_still_the_browsers_to_retry
-    a_reopened_source_resumes_through_the_query
-    a_failed_browser_reconnect_after_a_connection_that_worked_backs_off
+    a_browser_retry_after_a_connection_that_worked_counts_from_zero
+    a_reopened_source_resumes_through_the_query_and_backs_off
     a_connection_that_delivered_an_event_resets_the_count
     a_silent_connection_open_for_reset_after_resets_the_count
     a_silent_connection_shorter_than_reset_after_counts_as_failed
