@@ -159,10 +159,8 @@ impl Recorder {
             log.push(line);
             log.len()
         };
-        let stop = match self.until {
-            Some(until) => len == until,
-            None => fatal,
-        };
+        // A fatal error stops any scenario: nothing would follow it.
+        let stop = fatal || self.until == Some(len);
         if !stop || self.stopped.get().is_some() {
             return;
         }

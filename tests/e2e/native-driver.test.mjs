@@ -53,7 +53,8 @@ function runInPage({ url, options, listen, until, close, settle, timeout }) {
   let stopped = null;
   const push = (line, fatal) => {
     log.push(line);
-    if (stopped !== null || !(until ? log.length === until : fatal)) return;
+    // A fatal error stops any scenario: nothing would follow it.
+    if (stopped !== null || !(fatal || log.length === until)) return;
     stopped = source.readyState;
     if (close) source.close();
   };
