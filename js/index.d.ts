@@ -102,10 +102,11 @@ export interface EventSourceErrorEvent extends Event {
   /**
    * `'http'`, `'content-type'`, `'network'`, `'cors'` (the server answered
    * but the browser refused to share the response: fatal, as on native;
-   * `headers` names the request headers the server must allow), `'attempts'` (the policy gave
-   * up; `lastKind` says why the last attempt failed), `'request'` (the
-   * request could not be made) (fetch transport); `'timeout'` (the idle
-   * timeout, both transports); `'end'`, `'stream'` (fromReadableStream);
+   * `headers` names the request headers the server must allow), `'request'` (the
+   * request could not be made) (fetch transport); `'attempts'` (the policy gave
+   * up after `attempts` attempts; `lastKind` says why the last one failed) and
+   * `'timeout'` (the idle timeout, with `idleTimeout`) (both transports);
+   * `'end'`, `'stream'` (fromReadableStream);
    * `'wasm'` (the wasm module did not load). None on the native transport
    * without a policy: the browser does not say why.
    */

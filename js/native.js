@@ -194,8 +194,10 @@ export class NativeConnection extends Connection {
     this.#stopIdleTimer();
     this.#worked = this.#delivered;
     this.#delivered = false;
-    if (this.#openedAt !== null && this.#policy
-      && (this.#worked || Date.now() - this.#openedAt >= this.#policy.resetAfter)) {
+    // Without a policy (an idle timeout alone), as on the fetch transport,
+    // attempts count from the last connection that opened.
+    if (this.#openedAt !== null
+      && (!this.#policy || this.#worked || Date.now() - this.#openedAt >= this.#policy.resetAfter)) {
       this.attempt = 0;
     }
     this.#openedAt = null;
@@ -207,7 +209,16 @@ export class NativeConnection extends Connection {
     let delay = DEFAULT_RECONNECTION_TIME;
     if (policy) {
       if (this.attempt >= policy.maxAttempts) {
-        this.#giveUp({ ...details, message: `gave up after ${this.attempt} reconnection attempts` });
+        // The facts of Error::AttemptsExhausted (src/facts.rs): the last
+        // failure's, under the kind that says the policy gave up.
+        const { kind, ...last } = details;
+        this.#giveUp({
+          ...last,
+          kind: 'attempts',
+          attempts: this.attempt,
+          ...(kind === undefined ? {} : { lastKind: kind }),
+          message: `gave up after ${this.attempt} reconnection attempts`,
+        });
         return;
       }
       // After a connection that worked, the reconnection time less a small
@@ -302,7 +313,7 @@ export class NativeConnection extends Connection {
     // Half-open: the connection looks alive but nothing comes.
     this.#dropped();
     this.#native.close();
-    this.#retry({ kind: 'timeout', message: `no event for ${this.#idleTimeout} ms` });
+    this.#retry({ kind: 'timeout', idleTimeout: this.#idleTimeout, message: `no event for ${this.#idleTimeout} ms` });
   };
 
   #stopIdleTimer() {

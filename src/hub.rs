@@ -278,6 +278,13 @@ impl Hub {
         });
     }
 
+    /// The attempt count, where it changed without a wait of the driver's
+    /// own: on the native transport, a connection that worked ended and the
+    /// browser retries by itself. The `reconnecting` that follows reports it.
+    pub(crate) fn set_attempt(&self, attempt: u32) {
+        self.progress.borrow_mut().attempt = attempt;
+    }
+
     /// The driver gave up: error listeners hear it, then every stream yields
     /// `error` and ends.
     pub(crate) fn failed(&self, error: Error) {

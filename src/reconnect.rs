@@ -138,6 +138,22 @@ impl Backoff {
         self.delivered = self.opened_at.is_some();
     }
 
+    /// The open connection ended at `now`: one that worked (it delivered an
+    /// event, or stayed open for `reset_after`) starts the count again.
+    /// Returns whether it delivered. The native transport calls it alone
+    /// when the browser retries by itself, so that whether a connection
+    /// worked is settled when it ends, never carried over to the next
+    /// attempt.
+    pub(crate) fn ended(&mut self, now: f64) -> bool {
+        let worked = std::mem::take(&mut self.delivered);
+        if let Some(opened_at) = self.opened_at.take() {
+            if worked || now - opened_at >= self.policy.reset_after.as_secs_f64() * 1000.0 {
+                self.attempt = 0;
+            }
+        }
+        worked
+    }
+
     /// The connection failed or dropped at `now`: the delay before the next
     /// attempt, with `random` in `[0, 1)`, or `None` when the attempts are
     /// used up.
@@ -147,12 +163,7 @@ impl Backoff {
         server_retry: Option<Duration>,
         random: f64,
     ) -> Option<Duration> {
-        let worked = std::mem::take(&mut self.delivered);
-        if let Some(opened_at) = self.opened_at.take() {
-            if worked || now - opened_at >= self.policy.reset_after.as_secs_f64() * 1000.0 {
-                self.attempt = 0;
-            }
-        }
+        let worked = self.ended(now);
         if self
             .policy
             .max_attempts
@@ -296,5 +307,20 @@ mod tests {
         // An event seen while no connection is open does not count.
         backoff.delivered();
         assert_eq!(backoff.next_delay(50.0, None, 1.0), Some(MS(800)));
+    }
+
+    #[test]
+    fn a_connection_that_worked_earns_one_short_wait_not_two() {
+        let mut backoff = Backoff::new(ReconnectPolicy::new().base(MS(100)));
+        backoff.next_delay(0.0, None, 1.0);
+        backoff.opened(10.0);
+        backoff.delivered();
+        // It ended and the browser retried by itself: the count starts again.
+        assert!(backoff.ended(20.0));
+        assert_eq!(backoff.attempt(), 0);
+        // That retry failed before delivering anything: full jitter, as for
+        // any failure, not the wait of a connection that worked.
+        assert_eq!(backoff.next_delay(30.0, None, 0.5), Some(MS(50)));
+        assert_eq!(backoff.attempt(), 1);
     }
 }

@@ -175,7 +175,16 @@ impl Inner {
             return;
         };
         if !browser_gave_up {
-            // The browser reconnects by itself, at its own delay.
+            // The browser reconnects by itself, at its own delay. This
+            // connection is over all the same: whether it worked counts now,
+            // not after the browser's attempt, which may fail.
+            if let Some(backoff) = self.backoff.borrow_mut().as_mut() {
+                if self.delivered.take() {
+                    backoff.delivered();
+                }
+                backoff.ended(now());
+                hub.set_attempt(backoff.attempt());
+            }
             hub.reconnecting(None, None);
             return;
         }
@@ -224,12 +233,18 @@ impl Inner {
                 Some(backoff) => self
                     .next_delay(backoff)
                     .map(|delay| (delay, backoff.attempt())),
-                None => Some((IDLE_REOPEN, 0)),
+                // No policy: as on the fetch transport, attempts count from
+                // the last connection that opened, as this one did.
+                None => Some((IDLE_REOPEN, 1)),
             }
         };
         match scheduled {
             Some((delay, attempt)) => self.reopen_after(&hub, error, attempt, delay),
             None => {
+                // Failed for good: the silent browser object goes too, as
+                // after close().
+                let old = self.connection.replace(None);
+                drop(old);
                 let attempts = self.backoff.borrow().map_or(0, |b| b.attempt());
                 hub.failed(Error::AttemptsExhausted {
                     url: self.resolved.clone(),
