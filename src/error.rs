@@ -357,6 +357,26 @@ mod tests {
                 headers: "Last-Event-ID".into(),
             }
             .to_string(),
+            #[cfg(feature = "fetch")]
+            Error::RequestHook {
+                url: url.clone(),
+                message: "no token".into(),
+            }
+            .to_string(),
+            #[cfg(feature = "fetch")]
+            Error::NotReplayed {
+                url: url.clone(),
+                replay: crate::Replay::Resume,
+                last: None,
+            }
+            .to_string(),
+            #[cfg(feature = "fetch")]
+            Error::NotReplayed {
+                url: url.clone(),
+                replay: crate::Replay::Never,
+                last: None,
+            }
+            .to_string(),
             Error::Http {
                 url,
                 status: 503,
@@ -369,6 +389,27 @@ mod tests {
         for message in messages {
             assert!(!message.contains("  "), "{message}");
         }
+    }
+
+    #[cfg(feature = "fetch")]
+    #[test]
+    fn a_request_not_replayed_says_why_and_what_to_do() {
+        let url = String::from("http://127.0.0.1/chat");
+        let resume = Error::NotReplayed {
+            url: url.clone(),
+            replay: crate::Replay::Resume,
+            last: None,
+        }
+        .to_string();
+        assert!(resume.contains("no event ID"), "{resume}");
+        assert!(resume.contains("Replay::Always"), "{resume}");
+        let never = Error::NotReplayed {
+            url,
+            replay: crate::Replay::Never,
+            last: None,
+        }
+        .to_string();
+        assert!(never.contains("Never"), "{never}");
     }
 
     #[cfg(feature = "fetch")]

@@ -340,6 +340,26 @@ mod tests {
             },
             Error::Lagged { skipped: 7 },
         ];
+        #[cfg(feature = "fetch")]
+        errors.extend([
+            Error::RequestHook {
+                url: url(),
+                message: "no token".into(),
+            },
+            Error::NotReplayed {
+                url: url(),
+                replay: crate::Replay::Resume,
+                last: Some(Box::new(Error::Network {
+                    url: url(),
+                    message: "Failed to fetch".into(),
+                })),
+            },
+            Error::NotReplayed {
+                url: url(),
+                replay: crate::Replay::Never,
+                last: None,
+            },
+        ]);
         #[cfg(feature = "json")]
         errors.push(Error::Json {
             event_type: "tick".into(),
@@ -386,6 +406,13 @@ mod tests {
         ];
         if cfg!(feature = "fetch") {
             expected.insert(7, Some("cors"));
+        }
+        if cfg!(feature = "fetch") {
+            expected.extend([
+                Some("request-hook"),
+                Some("not-replayed"),
+                Some("not-replayed"),
+            ]);
         }
         if cfg!(feature = "json") {
             expected.push(Some("json"));
