@@ -308,7 +308,7 @@ async fn a_post_dropped_before_any_id_is_not_replayed() {
 async fn a_post_dropped_after_id_5_resumes_with_last_event_id_5() {
     let key = unique_key("replay-post-five");
     let options = fetch().method("POST").body("prompt");
-    let (errors, ids, _) = run_for("/sse/drop?n=5&hold=50&retry=10", &key, options, 600).await;
+    let (errors, ids, _) = run_for("/sse/drop?n=5&hold=100&retry=10", &key, options, 800).await;
     let stats = stats(&key).await;
     assert!(stats.connections >= 2, "{stats:?}");
     assert_eq!(stats.last_event_ids[..2], [None, Some("5".to_owned())]);
@@ -339,7 +339,7 @@ async fn always_replays_a_post_and_never_does_not_replay_a_get() {
 
     let key = unique_key("replay-never");
     let options = fetch().replay(Replay::Never);
-    let (errors, ids, state) = run_for("/sse/drop?n=1&retry=10", &key, options, 800).await;
+    let (errors, ids, state) = run_for("/sse/drop?n=1&hold=100&retry=10", &key, options, 800).await;
     assert_eq!(stats(&key).await.connections, 1);
     assert_eq!(ids, ["1"]);
     assert_eq!(state, ReadyState::Closed);

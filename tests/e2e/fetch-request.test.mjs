@@ -202,7 +202,7 @@ test('POST, dropped before any ID: 1 request, then a not-replayed end', async ()
 });
 
 test('POST, dropped after ID 5: the second request carries Last-Event-ID: 5', async () => {
-  const got = await replayed(key('post-five'), '/sse/drop?n=5&hold=50&retry=10', { method: 'POST', body: 'prompt' }, 600);
+  const got = await replayed(key('post-five'), '/sse/drop?n=5&hold=100&retry=10', { method: 'POST', body: 'prompt' }, 800);
   assert.ok(got.stats.connections >= 2, JSON.stringify(got.stats));
   assert.deepEqual(got.stats.lastEventIds.slice(0, 2), [null, '5']);
   assert.deepEqual(got.ids.slice(0, 6), ['1', '2', '3', '4', '5', '6']);
@@ -219,7 +219,7 @@ test("replay: 'always' replays a POST without IDs; 'never' does not replay a GET
   const always = await replayed(key('always'), '/sse/drop?n=0&retry=10', { method: 'POST', body: 'prompt', replay: 'always' });
   assert.ok(always.stats.connections >= 2, JSON.stringify(always.stats));
   assert.ok(always.errors.every((error) => error.willRetry), JSON.stringify(always.errors));
-  const never = await replayed(key('never'), '/sse/drop?n=1&retry=10', { replay: 'never' });
+  const never = await replayed(key('never'), '/sse/drop?n=1&hold=100&retry=10', { replay: 'never' });
   assert.equal(never.stats.connections, 1);
   assert.deepEqual(never.ids, ['1']);
   assert.deepEqual(never.errors, [{ kind: 'not-replayed', willRetry: false, replay: 'never', lastKind: 'network' }]);
