@@ -35,18 +35,22 @@ pub(super) fn with_request(
 
 fn call(hook: &Function, attempt: Attempt) -> HookFuture {
     let refresh = attempt.refresh.map_or(JsValue::UNDEFINED, JsValue::from);
-    let called = hook.call3(
-        &JsValue::NULL,
-        &JsValue::from(attempt.number),
-        &JsValue::from_str(&attempt.last_event_id),
-        &refresh,
-    );
+    // js/request.js's `call` is async: it returns a promise, and rejects
+    // rather than throws.
+    let promise = hook
+        .call3(
+            &JsValue::NULL,
+            &JsValue::from(attempt.number),
+            &JsValue::from_str(&attempt.last_event_id),
+            &refresh,
+        )
+        .map_or_else(
+            |exception| Promise::reject(&exception),
+            JsCast::unchecked_into,
+        );
+    let settled = JsFuture::from(promise);
     Box::pin(async move {
-        let settled = match called {
-            Ok(value) => JsFuture::from(Promise::resolve(&value)).await,
-            Err(exception) => Err(exception),
-        };
-        match settled {
+        match settled.await {
             Ok(fields) => Ok(request_from(&fields)),
             Err(exception) => Err(message_of(&exception)),
         }

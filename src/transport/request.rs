@@ -36,7 +36,7 @@ pub(super) struct RequestSpec {
 /// One attempt's request, and what a CORS error about it names.
 pub(super) struct Prepared {
     pub(super) request: web_sys::Request,
-    /// Where it goes (the CORS probe asks the same server).
+    /// Where it goes, resolved (the CORS probe asks the same server).
     pub(super) url: String,
     /// The hook's headers that are not CORS-safelisted.
     preflighted: Vec<String>,
@@ -162,9 +162,8 @@ impl RequestSpec {
         if let Some(extra) = extra {
             self.apply(extra, &headers)
                 .map_err(|e| self.bad_request(e))?;
-            if let Some(target) = &extra.url {
-                url = Some(super::resolve(target)?);
-            }
+            // `Request` resolves it against the page, as `fetch()` does.
+            url = extra.url.as_deref();
             preflight = preflighted(&extra.headers);
         }
         // The parser never keeps an ID with CR, LF or NUL, which no header
@@ -175,7 +174,7 @@ impl RequestSpec {
         self.init.set_headers(&headers);
         self.init.set_signal(signal);
         let url = super::with_param(
-            url.as_deref().unwrap_or(&self.url),
+            url.unwrap_or(&self.url),
             self.id_param.as_deref(),
             last_event_id,
         );
@@ -186,8 +185,8 @@ impl RequestSpec {
             (Err(e), Some(_)) => return Err(self.bad_request(e)),
         };
         Ok(Prepared {
+            url: request.url(),
             request,
-            url,
             preflighted: preflight,
         })
     }
