@@ -4,6 +4,7 @@
 // to call (src/transport/request.rs) and whether to send again
 // (src/transport/replay.rs); this module only reads the options.
 
+/** The replay rules, in the order of their index on the wasm side (src/js/request.rs). */
 const REPLAY = ['always', 'resume', 'never'];
 
 const isFunction = (value) => typeof value === 'function';
@@ -59,13 +60,12 @@ function statuses(value) {
   return value == null ? undefined : Array.from(value, (status) => Number(status) & 0xffff);
 }
 
-/** The `replay` option, or undefined for the method's default. */
+/** The `replay` option as its index in REPLAY (what the wasm side takes), or undefined for the method's default. */
 function replay(value) {
   if (value === undefined) return undefined;
-  if (!REPLAY.includes(value)) {
-    throw new TypeError("EventSource: 'replay' must be 'always', 'resume' or 'never'");
-  }
-  return value;
+  const index = REPLAY.indexOf(value);
+  if (index < 0) throw new TypeError("EventSource: 'replay' must be 'always', 'resume' or 'never'");
+  return index;
 }
 
 /**

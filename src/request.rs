@@ -134,6 +134,7 @@ impl Replay {
     }
 
     /// The name the npm package gives it: `always`, `resume` or `never`.
+    #[cfg(any(feature = "js", feature = "shared"))]
     pub(crate) fn name(self) -> &'static str {
         match self {
             Replay::Always => "always",
@@ -143,6 +144,7 @@ impl Replay {
     }
 
     /// The rule named `name` (as [`Replay::name`] writes it).
+    #[cfg(feature = "shared")]
     pub(crate) fn from_name(name: &str) -> Option<Replay> {
         [Replay::Always, Replay::Resume, Replay::Never]
             .into_iter()

@@ -62,7 +62,7 @@ impl FetchTransport {
     /// instead of the header; `max_event_size` is in bytes (negative: no
     /// limit; absent: the default).
     /// `request` is the page's hook, `refresh_on` its statuses and `replay`
-    /// the rule's name (see js/request.js).
+    /// the rule's index in `REPLAY` (see js/request.js).
     /// `dispatch(kind, payload)` receives, once per chunk, the chunk's events
     /// as a batch (see [`encode_event`]), and `open` (the origin),
     /// `reconnecting`, `failed`, `problem` (an object with the error's facts,
@@ -85,7 +85,7 @@ impl FetchTransport {
         dispatch: js_sys::Function,
         request: Option<js_sys::Function>,
         refresh_on: Option<Vec<u16>>,
-        replay: Option<String>,
+        replay: Option<u8>,
     ) -> Result<FetchTransport, JsValue> {
         let mut options = EventSourceOptions::new()
             .transport(crate::Transport::Fetch)

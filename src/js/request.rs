@@ -1,7 +1,8 @@
 //! The npm package's request per attempt and replay rule, as options of the
 //! fetch transport: js/request.js reads the page's functions into one hook
 //! `call(attempt, lastEventId, refresh)` that resolves to `[url, headers,
-//! body]` (undefined: as the options say; headers as `name\rvalue\r…`).
+//! body]` (undefined: as the options say; headers as `name\rvalue\r…`); the
+//! replay rule crosses as its index in `REPLAY` there.
 
 use std::rc::Rc;
 
@@ -18,7 +19,7 @@ pub(super) fn with_request(
     mut options: EventSourceOptions,
     hook: Option<Function>,
     refresh_on: Option<Vec<u16>>,
-    replay: Option<String>,
+    replay: Option<u8>,
 ) -> EventSourceOptions {
     if let Some(hook) = hook {
         options.request = Some(RequestHook::new(Rc::new(move |attempt| {
@@ -28,8 +29,12 @@ pub(super) fn with_request(
     if let Some(statuses) = &refresh_on {
         options = options.refresh_on(statuses);
     }
-    // js/request.js lets only the three names through.
-    options.replay = replay.as_deref().and_then(Replay::from_name);
+    // The index of the name in js/request.js's `REPLAY`.
+    options.replay = replay.map(|index| match index {
+        0 => Replay::Always,
+        1 => Replay::Resume,
+        _ => Replay::Never,
+    });
     options
 }
 

@@ -228,6 +228,10 @@ async fn connect(
         None => return timed_out(control, spec, idle),
     };
     if let Some(ended) = check(&response, spec, idle, refreshing).await {
+        if let Ended::Refresh(_) = ended {
+            // Its body is not wanted: the refresh follows at once.
+            control.abort_request();
+        }
         return ended;
     }
     let Some(body) = response.body() else {
@@ -276,12 +280,6 @@ async fn check(
     let content_type = response.headers().get("content-type").ok().flatten();
     let status = response.status();
     if status != 200 && !refreshing && spec.refresh_statuses.contains(&status) {
-        // Its body is not wanted: the refresh follows at once.
-        if let Some(body) = response.body() {
-            spawn_local(async move {
-                let _ = JsFuture::from(body.cancel()).await;
-            });
-        }
         return Some(Ended::Refresh(status));
     }
     if status != 200 {
