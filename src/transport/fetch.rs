@@ -5,6 +5,10 @@
 //! a 204, any other non-200 status or a wrong `Content-Type` ends the source,
 //! unless the options retry that status.
 //!
+//! Each attempt's request is built anew (`request.rs`: the page's hook runs
+//! first), and a reconnect is made only where the replay rule allows it
+//! (`replay.rs`), decided in one place, in `run`.
+//!
 //! Between attempts it waits what the reconnect policy says (backoff with
 //! jitter, by default), never while the browser is offline, and an idle
 //! timeout turns a silent, half-open connection into a reconnect.
