@@ -207,7 +207,7 @@ impl EventSourceOptions {
     /// [`Error::RequestHook`](crate::Error::RequestHook): a source cannot
     /// connect without its credentials. The future need not be `Send`.
     ///
-    /// A source with a hook is never [`shared`](Self::shared): the hook of
+    /// A source with a hook is never shared (feature `shared`): the hook of
     /// one tab cannot run in another.
     ///
     /// ```no_run
