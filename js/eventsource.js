@@ -15,6 +15,7 @@ import { endIterators, iterate } from './iterator.js';
 import { SKIPPED, parseJson } from './json.js';
 import { capacity, eventTypes, isObject } from './options.js';
 import { StreamConnection } from './parsed.js';
+import { hasRequestFunctions } from './request.js';
 import { SharedConnection, canShare } from './shared-connection.js';
 
 const { addEventListener: addListener, removeEventListener: removeListener, dispatchEvent: dispatch } = EventTarget.prototype;
@@ -47,7 +48,7 @@ export class EventSource extends EventTarget {
     const here = (event) => dispatch.call(this, event);
     if (url === fromStream) {
       this.#connection = new StreamConnection(init, here);
-    } else if (isObject(init) && init.shared && canShare()) {
+    } else if (isObject(init) && init.shared && canShare() && !hasRequestFunctions(init)) {
       // One connection for every tab of the origin (shared-connection.js);
       // where Web Locks or BroadcastChannel are missing, an unshared source.
       this.#connection = new SharedConnection(url, init, here);

@@ -48,6 +48,13 @@ export function failure(url, event, final = true) {
       + 'the server must send Access-Control-Allow-Origin for this origin'
       + (event.headers ? ` and allow the request headers (Access-Control-Allow-Headers: ${event.headers})` : '')
       + (/last-event-id/i.test(event.headers ?? '') ? ', or set lastEventIdParam to send the ID in the query' : '');
+  } else if (event.kind === 'request-hook') {
+    reason = `a url, headers or body function failed: ${event.message}; make it succeed (fetch the token again, say)`;
+  } else if (event.kind === 'not-replayed') {
+    reason = event.replay === 'never'
+      ? "the connection ended, and replay is 'never', so the request was not sent again"
+      : 'the connection ended before the server sent an event ID, so the request was not sent again: '
+        + "replaying it from the start could repeat what the server did; make the server send id: lines, or set replay: 'always' if the request is safe to repeat";
   } else if (event.kind === 'timeout') {
     reason = `nothing arrived for the idle timeout${event.message ? `: ${event.message}` : ''}`;
   } else if (event.message) {
@@ -60,5 +67,7 @@ export function failure(url, event, final = true) {
       + 'response in the network panel, then open a new EventSource'
     : `the event source at ${url} failed (${reason}); it reconnects`);
   const { message, ...rest } = facts(event);
+  // A thrown value is no plain fact, but the page wants it as it was.
+  if (event.cause !== undefined) rest.cause = event.cause;
   return Object.assign(error, rest);
 }

@@ -14,10 +14,39 @@ export interface WebSseInit extends EventSourceInit {
   transport?: 'native' | 'fetch';
   /** Fetch transport: the request method (default `GET`). */
   method?: string;
-  /** Fetch transport: request headers, anything `new Headers()` accepts. */
-  headers?: HeadersInit;
-  /** Fetch transport: the request body, sent again on each reconnect. */
-  body?: string;
+  /**
+   * Fetch transport: request headers, anything `new Headers()` accepts; or a
+   * function, sync or async, called before each attempt (a token that
+   * expires goes out fresh on every reconnect).
+   */
+  headers?: HeadersInit | ((attempt: RequestAttempt) => HeadersInit | Promise<HeadersInit>);
+  /**
+   * Fetch transport: the request body, sent again on each reconnect that
+   * `replay` allows; or a function called before each attempt.
+   */
+  body?: string | ((attempt: RequestAttempt) => string | undefined | Promise<string | undefined>);
+  /**
+   * Fetch transport: a function, called before each attempt, that returns the
+   * URL to request this time (a re-signed URL, say); resolved against the
+   * page. `source.url` and the errors keep the constructor's URL.
+   */
+  url?: (attempt: RequestAttempt) => string | URL | Promise<string | URL>;
+  /**
+   * Fetch transport: statuses (401, say) that call the `url`, `headers` and
+   * `body` functions again, with `refresh` set, and retry once at once: no
+   * backoff and no `error` event. If the fresh request is refused too, the
+   * usual rules apply. Default none.
+   */
+  refreshOn?: readonly number[];
+  /**
+   * Fetch transport: when the request may be sent again after a connection
+   * ended. `'always'`; `'resume'`: only once the server has sent an event
+   * ID, so that the new request resumes with `Last-Event-ID`; `'never'`.
+   * Default `'always'` for GET and HEAD, `'resume'` for other methods (a chat
+   * prompt is not asked twice). Where it forbids a reconnect, the source ends
+   * with an error of kind `'not-replayed'`.
+   */
+  replay?: 'always' | 'resume' | 'never';
   /**
    * Fetch transport: statuses that reconnect instead of ending the source.
    * Default `[502, 503, 504]`; `[]` retries none.
@@ -68,6 +97,16 @@ export interface WebSseInit extends EventSourceInit {
   shared?: boolean;
 }
 
+/** What the `url`, `headers` and `body` functions are told of the attempt they build. */
+export interface RequestAttempt {
+  /** Requests this source sent before: 0 for the first connection. */
+  readonly attempt: number;
+  /** The last event ID the request carries; `''` for none. */
+  readonly lastEventId: string;
+  /** The `refreshOn` status that refused the previous request, when this is its retry. */
+  readonly refresh?: number;
+}
+
 /**
  * The `reconnect` policy, in milliseconds: the n-th consecutive attempt
  * (counting from 0) waits a random time in `[0, min(cap, base × 2^n))`.
@@ -106,7 +145,10 @@ export interface EventSourceErrorEvent extends Event {
    * request could not be made) (fetch transport); `'attempts'` (the policy gave
    * up after `attempts` attempts; `lastKind` says why the last one failed) and
    * `'timeout'` (the idle timeout, with `idleTimeout`) (both transports);
-   * `'end'`, `'stream'` (fromReadableStream);
+   * `'request-hook'` (a `url`, `headers` or `body` function threw or rejected:
+   * fatal, `cause` is what it threw); `'not-replayed'` (the `replay` rule
+   * forbade a reconnect: fatal, `replay` names the rule, `lastKind` the
+   * failure, if any) (fetch transport); `'end'`, `'stream'` (fromReadableStream);
    * `'wasm'` (the wasm module did not load). None on the native transport
    * without a policy: the browser does not say why.
    */
@@ -121,6 +163,12 @@ export interface EventSourceErrorEvent extends Event {
   readonly body?: string;
   /** A `'cors'` refusal: the request's headers that need a preflight, comma-separated. */
   readonly headers?: string;
+  /** A `'not-replayed'` end: the rule that forbade the reconnect. */
+  readonly replay?: 'resume' | 'never';
+  /** An `'attempts'` or `'not-replayed'` end: the kind of the failure before it. */
+  readonly lastKind?: string;
+  /** A `'request-hook'` failure: what the function threw. */
+  readonly cause?: unknown;
   readonly message?: string;
 }
 
@@ -228,7 +276,7 @@ export declare class EventSource extends EventTarget {
   /** When the next attempt starts, in ms since the epoch (`Date.now()`), or null. */
   readonly nextAttemptAt: number | null;
   /** The last failure, with its facts (`kind`, `status`, `statusText`, `contentType`, `body`), or null. */
-  readonly lastError: (Error & Partial<Pick<EventSourceErrorEvent, 'kind' | 'status' | 'statusText' | 'contentType' | 'body'>>) | null;
+  readonly lastError: (Error & Partial<Pick<EventSourceErrorEvent, 'kind' | 'status' | 'statusText' | 'contentType' | 'body' | 'replay' | 'lastKind' | 'cause'>>) | null;
   /**
    * This tab's part in a source opened with `shared: true`: `'leader'` (it
    * runs the connection) or `'follower'` (it receives the leader's events; a

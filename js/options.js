@@ -2,6 +2,8 @@
 // connection takes them already converted, and a bad one throws in the
 // constructor, where the page can see it.
 
+import { perAttempt } from './request.js';
+
 /** `EventSource.CONNECTING`, `OPEN` and `CLOSED`. */
 export const CONNECTING = 0;
 export const OPEN = 1;
@@ -45,13 +47,16 @@ function body(init) {
  * Reads a fetch-transport init dictionary into what the wasm connection takes,
  * converting as the DOM would: `url` as a string (a URL object works), the
  * URL resolved against the page (SyntaxError when it cannot be), `headers` as
- * anything `new Headers()` accepts.
+ * anything `new Headers()` accepts; `url`, `headers` and `body` may also be
+ * functions, called before each attempt (request.js).
  */
 export function fetchRequest(url, init) {
   const resolved = resolveUrl(url);
   const headers = [];
-  for (const [name, value] of new Headers(init.headers ?? undefined)) headers.push(name, value);
-  const text = body(init);
+  // A function is called per attempt (request.js), instead.
+  const each = (value) => (typeof value === 'function' ? undefined : value ?? undefined);
+  for (const [name, value] of new Headers(each(init.headers))) headers.push(name, value);
+  const text = body({ body: each(init.body) });
   return {
     url: resolved,
     withCredentials: Boolean(init.withCredentials),
@@ -65,6 +70,7 @@ export function fetchRequest(url, init) {
     lastEventId: init.lastEventId == null ? '' : `${init.lastEventId}`,
     lastEventIdParam: init.lastEventIdParam == null ? undefined : `${init.lastEventIdParam}`,
     maxEventSize: maxEventSize(init.maxEventSize),
+    ...perAttempt(init),
   };
 }
 

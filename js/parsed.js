@@ -60,6 +60,8 @@ export class FetchConnection extends ParsedConnection {
   #transport = null;
   /** The names of what the wasm side sends (`Signal` in src/js/mod.rs). */
   #signal = null;
+  /** The page's request functions (request.js), or null. */
+  #hook = null;
 
   constructor(request, dispatchEvent) {
     super(request.url, request.withCredentials, dispatchEvent);
@@ -67,14 +69,17 @@ export class FetchConnection extends ParsedConnection {
     bindings().then(({ FetchTransport, Signal }) => {
       if (this.readyState === CLOSED) return;
       this.#signal = Signal;
-      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize } = request;
+      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize, refreshOn, replay } = request;
+      this.#hook = request.request;
+      const hook = this.#hook && ((attempt, id, refresh) => this.#hook.call(attempt, id, refresh));
       const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
       try {
         this.#transport = new FetchTransport(url, withCredentials, method, headers.join('\r'), body,
           retryOn && new Uint16Array(retryOn),
           policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
           idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
-          (signal, payload) => this.#receive(signal, payload));
+          (signal, payload) => this.#receive(signal, payload),
+          hook, refreshOn && new Uint16Array(refreshOn), replay);
       } catch (error) {
         this.fail({ kind: 'request', message: error.message });
       }
@@ -85,6 +90,7 @@ export class FetchConnection extends ParsedConnection {
     super.close();
     this.#transport?.free();
     this.#transport = null;
+    this.#hook = null;
   }
 
   #receive(signal, payload) {
@@ -106,6 +112,8 @@ export class FetchConnection extends ParsedConnection {
         this.dispatch(errorEvent({ ...payload, attempt: this.attempt }, true));
         break;
       case Signal.Failed:
+        // What a request function threw, as itself.
+        if (payload.kind === 'request-hook' && this.#hook?.thrown !== undefined) payload.cause = this.#hook.thrown;
         this.lastError = failure(this.url, payload, true);
         this.fail(payload);
         this.notify();

@@ -178,6 +178,46 @@ pub enum Error {
         last: Option<Box<Error>>,
     },
 
+    /// The request hook of
+    /// [`EventSourceOptions::request_with`](crate::EventSourceOptions::request_with)
+    /// failed, or made a request that cannot be sent (a bad header name, a
+    /// body on a `GET`): the source cannot connect, and is closed.
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    #[error(
+        "the request hook of the event source at {url} failed ({message}), so the source is closed; make the hook succeed (fetch the token again, say), then open a new EventSource"
+    )]
+    RequestHook {
+        /// The source's URL.
+        url: String,
+        /// The cause: the text of the hook's error, or the browser's
+        /// explanation of why its request could not be made.
+        message: String,
+    },
+
+    /// The connection ended, and the [`Replay`](crate::Replay) rule forbade
+    /// sending the request again (fetch transport): by default, a `POST`
+    /// whose server had sent no event ID to resume from. Replaying it could
+    /// repeat what the server did, a chat prompt answered twice, say. The
+    /// source is closed.
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    #[error(
+        "the connection to the event source at {url} ended and its request was not sent again, {}; make the server send event IDs (`id:`) so that the source can resume, or choose EventSourceOptions::replay(Replay::Always) if the request is safe to repeat",
+        not_replayed_because(*.replay)
+    )]
+    NotReplayed {
+        /// The source's URL.
+        url: String,
+        /// The rule that forbade it: [`Replay::Resume`](crate::Replay::Resume)
+        /// (no event ID yet) or [`Replay::Never`](crate::Replay::Never).
+        replay: crate::Replay,
+        /// Why the connection ended, when there was an error (a clean end of
+        /// the body is none).
+        #[source]
+        last: Option<Box<Error>>,
+    },
+
     /// A stream's consumer fell behind by more than the stream's capacity
     /// ([`EventSourceOptions::stream_capacity`](crate::EventSourceOptions::stream_capacity)):
     /// the `skipped` oldest events were dropped, and the stream goes on with
@@ -208,6 +248,15 @@ pub enum Error {
 /// through several KiB of wasm that `u64` does not need.
 fn millis(duration: &std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Why [`Error::NotReplayed`] did not replay, by its rule.
+#[cfg(feature = "fetch")]
+fn not_replayed_because(replay: crate::Replay) -> &'static str {
+    match replay {
+        crate::Replay::Never => "as its replay rule is Never",
+        _ => "as the server had sent no event ID to resume from, and replaying the request from the start could repeat what the server did (its default for a method other than GET or HEAD)",
+    }
 }
 
 impl Error {
@@ -308,6 +357,26 @@ mod tests {
                 headers: "Last-Event-ID".into(),
             }
             .to_string(),
+            #[cfg(feature = "fetch")]
+            Error::RequestHook {
+                url: url.clone(),
+                message: "no token".into(),
+            }
+            .to_string(),
+            #[cfg(feature = "fetch")]
+            Error::NotReplayed {
+                url: url.clone(),
+                replay: crate::Replay::Resume,
+                last: None,
+            }
+            .to_string(),
+            #[cfg(feature = "fetch")]
+            Error::NotReplayed {
+                url: url.clone(),
+                replay: crate::Replay::Never,
+                last: None,
+            }
+            .to_string(),
             Error::Http {
                 url,
                 status: 503,
@@ -320,6 +389,27 @@ mod tests {
         for message in messages {
             assert!(!message.contains("  "), "{message}");
         }
+    }
+
+    #[cfg(feature = "fetch")]
+    #[test]
+    fn a_request_not_replayed_says_why_and_what_to_do() {
+        let url = String::from("http://127.0.0.1/chat");
+        let resume = Error::NotReplayed {
+            url: url.clone(),
+            replay: crate::Replay::Resume,
+            last: None,
+        }
+        .to_string();
+        assert!(resume.contains("no event ID"), "{resume}");
+        assert!(resume.contains("Replay::Always"), "{resume}");
+        let never = Error::NotReplayed {
+            url,
+            replay: crate::Replay::Never,
+            last: None,
+        }
+        .to_string();
+        assert!(never.contains("Never"), "{never}");
     }
 
     #[cfg(feature = "fetch")]

@@ -2,7 +2,7 @@
 //! [`write`] turns an [`Error`] into the properties of the npm package's
 //! `error` events (`kind`, `status`, `statusText`, `contentType`, `body`,
 //! `message`, and a kind's own: `headers`; `idleTimeout`; `attempts` and `lastKind`;
-//! `limit`; `skipped`), and [`read`] turns those properties back into an
+//! `limit`; `skipped`; `replay` and `lastKind`), and [`read`] turns those properties back into an
 //! [`Error`]. The wasm half of the npm package (`js`) writes them; a shared
 //! source (`shared`) writes and reads them on the channel, where JS and Rust
 //! sources meet. Both matches name every variant, so a new one does not
@@ -96,6 +96,20 @@ pub(crate) fn write<'e>(details: &Object, error: &'e Error) -> Option<&'e str> {
             number(details, "attempts", f64::from(*attempts));
             "attempts"
         }
+        #[cfg(feature = "fetch")]
+        Error::RequestHook { message: said, .. } => {
+            message = Some(said);
+            "request-hook"
+        }
+        #[cfg(feature = "fetch")]
+        Error::NotReplayed { replay, last, .. } => {
+            // As `attempts`: the failure that was not retried, under its kind.
+            if let Some(kind) = last.as_deref().and_then(|last| write(details, last)) {
+                text(details, "lastKind", kind);
+            }
+            text(details, "replay", replay.name());
+            "not-replayed"
+        }
         Error::Lagged { skipped } => {
             number(details, "skipped", *skipped as f64);
             "lagged"
@@ -183,6 +197,21 @@ fn read_kind(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) ->
         Some("attempts") => Error::AttemptsExhausted {
             url: url.clone(),
             attempts: whole("attempts") as u32,
+            last: read_text(details, "lastKind")
+                .and_then(|last| read_kind(details, Some(last), &url, fatal))
+                .map(Box::new),
+        },
+        #[cfg(feature = "fetch")]
+        Some("request-hook") => Error::RequestHook {
+            url,
+            message: message(),
+        },
+        #[cfg(feature = "fetch")]
+        Some("not-replayed") => Error::NotReplayed {
+            url: url.clone(),
+            replay: read_text(details, "replay")
+                .and_then(|name| crate::Replay::from_name(&name))
+                .unwrap_or(crate::Replay::Never),
             last: read_text(details, "lastKind")
                 .and_then(|last| read_kind(details, Some(last), &url, fatal))
                 .map(Box::new),
@@ -311,6 +340,26 @@ mod tests {
             },
             Error::Lagged { skipped: 7 },
         ];
+        #[cfg(feature = "fetch")]
+        errors.extend([
+            Error::RequestHook {
+                url: url(),
+                message: "no token".into(),
+            },
+            Error::NotReplayed {
+                url: url(),
+                replay: crate::Replay::Resume,
+                last: Some(Box::new(Error::Network {
+                    url: url(),
+                    message: "Failed to fetch".into(),
+                })),
+            },
+            Error::NotReplayed {
+                url: url(),
+                replay: crate::Replay::Never,
+                last: None,
+            },
+        ]);
         #[cfg(feature = "json")]
         errors.push(Error::Json {
             event_type: "tick".into(),
@@ -357,6 +406,13 @@ mod tests {
         ];
         if cfg!(feature = "fetch") {
             expected.insert(7, Some("cors"));
+        }
+        if cfg!(feature = "fetch") {
+            expected.extend([
+                Some("request-hook"),
+                Some("not-replayed"),
+                Some("not-replayed"),
+            ]);
         }
         if cfg!(feature = "json") {
             expected.push(Some("json"));

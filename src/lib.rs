@@ -60,6 +60,8 @@ mod listener;
 mod options;
 mod queue;
 mod reconnect;
+#[cfg(feature = "fetch")]
+mod request;
 mod source;
 mod stream;
 mod transport;
@@ -75,6 +77,9 @@ pub use event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState
 pub use listener::Listener;
 pub use options::{EventSourceOptions, Overflow, Transport};
 pub use reconnect::ReconnectPolicy;
+#[cfg(feature = "fetch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+pub use request::{Attempt, Replay, Request};
 pub use source::{is_supported, EventSource};
 pub use stream::EventStream;
 #[cfg(feature = "json")]

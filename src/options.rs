@@ -70,6 +70,13 @@ pub struct EventSourceOptions {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<String>,
     pub(crate) retry_statuses: Vec<u16>,
+    /// Statuses that run the request hook again and retry at once.
+    pub(crate) refresh_statuses: Vec<u16>,
+    #[cfg(feature = "fetch")]
+    pub(crate) request: Option<crate::request::RequestHook>,
+    /// `None`: the method's default.
+    #[cfg(feature = "fetch")]
+    pub(crate) replay: Option<crate::Replay>,
     /// `None`: the transport's default (the policy on fetch, none on native).
     pub(crate) reconnect: Option<Option<ReconnectPolicy>>,
     pub(crate) last_event_id_param: Option<String>,
@@ -93,6 +100,11 @@ impl Default for EventSourceOptions {
             headers: Vec::new(),
             body: None,
             retry_statuses: RETRY_STATUSES.to_vec(),
+            refresh_statuses: Vec::new(),
+            #[cfg(feature = "fetch")]
+            request: None,
+            #[cfg(feature = "fetch")]
+            replay: None,
             reconnect: None,
             last_event_id_param: None,
             last_event_id: None,
@@ -159,7 +171,8 @@ impl EventSourceOptions {
         self
     }
 
-    /// The request body on the fetch transport, sent again on each reconnect.
+    /// The request body on the fetch transport, sent again on each reconnect
+    /// that the [`replay`](Self::replay) rule allows.
     pub fn body(mut self, body: &str) -> Self {
         self.body = Some(body.to_owned());
         self
@@ -178,6 +191,103 @@ impl EventSourceOptions {
     /// the default 502, 503 and 504; `&[]` retries none.
     pub fn retry_statuses(mut self, statuses: &[u16]) -> Self {
         self.retry_statuses = statuses.to_vec();
+        self
+    }
+
+    /// Builds the request of every attempt on the fetch transport: `hook`
+    /// runs before each connection, the first one included, with the
+    /// [`Attempt`](crate::Attempt) it is for, and the source sends what the
+    /// [`Request`](crate::Request) it resolves to sets (a URL, headers, a
+    /// body) over what these options say. A token that expires during a long
+    /// stream goes out fresh on every reconnect, and a re-signed URL too.
+    ///
+    /// The source waits for the hook before it connects; it stays
+    /// `Connecting` meanwhile, and a close ends the wait. A hook that fails
+    /// (its `Err`, whose text is kept) ends the source with
+    /// [`Error::RequestHook`](crate::Error::RequestHook): a source cannot
+    /// connect without its credentials. The future need not be `Send`.
+    ///
+    /// A source with a hook is never shared (feature `shared`): the hook of
+    /// one tab cannot run in another.
+    ///
+    /// ```no_run
+    /// use web_sse::{EventSource, EventSourceOptions, Request, Transport};
+    /// # async fn current_token(_fresh: bool) -> Result<String, String> { Ok(String::new()) }
+    ///
+    /// let options = EventSourceOptions::new()
+    ///     .transport(Transport::Fetch)
+    ///     .request_with(|attempt| async move {
+    ///         // A 401 from `refresh_on` asks for a new token, not the cached one.
+    ///         let token = current_token(attempt.refresh().is_some()).await?;
+    ///         Ok::<_, String>(Request::new().header("Authorization", &format!("Bearer {token}")))
+    ///     })
+    ///     .refresh_on(&[401]);
+    /// let source = EventSource::with_options("/events", &options)?;
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    pub fn request_with<F, Fut, E>(mut self, hook: F) -> Self
+    where
+        F: Fn(crate::Attempt) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<crate::Request, E>> + 'static,
+        E: std::fmt::Display,
+    {
+        use futures_core::future::LocalBoxFuture;
+        let erased = move |attempt| -> LocalBoxFuture<'static, Result<crate::Request, String>> {
+            let future = hook(attempt);
+            Box::pin(async move { future.await.map_err(|cause| cause.to_string()) })
+        };
+        self.request = Some(crate::request::RequestHook::new(std::rc::Rc::new(erased)));
+        self
+    }
+
+    /// On the fetch transport, a response with one of these statuses (401,
+    /// say: the token expired) runs the [`request_with`](Self::request_with)
+    /// hook again, with [`Attempt::refresh`](crate::Attempt::refresh) set,
+    /// and sends the fresh request at once: no backoff, no `error` event,
+    /// and the reconnect policy does not count it. The server refused the
+    /// request without processing it, so the retry is made whatever the
+    /// [`replay`](Self::replay) rule. If the fresh request is refused too,
+    /// the usual rules apply: the source ends, unless the status is retried
+    /// (see [`retry_on_status`](Self::retry_on_status)), in which case the
+    /// next attempt, after the backoff, may refresh once more. None by default.
+    pub fn refresh_on(mut self, statuses: &[u16]) -> Self {
+        self.refresh_statuses = statuses.to_vec();
+        self
+    }
+
+    /// When the fetch transport may send its request again after a
+    /// connection ended: see [`Replay`](crate::Replay). By default
+    /// [`Replay::Always`](crate::Replay::Always) for `GET` and `HEAD`, and
+    /// [`Replay::Resume`](crate::Replay::Resume) for every other method, so a
+    /// `POST` is sent again only to resume after the last event ID.
+    ///
+    /// The rule applies to every end that would reconnect: a drop, the end of
+    /// the body, the idle timeout, a retried status, and a network error
+    /// before any response (`fetch()` cannot tell a refused connection from
+    /// one that broke after the server read the request). Where it forbids
+    /// the reconnect, the source ends with
+    /// [`Error::NotReplayed`](crate::Error::NotReplayed), which holds the
+    /// failure that would have been retried. The refresh of
+    /// [`refresh_on`](Self::refresh_on) is the one exception.
+    ///
+    /// ```no_run
+    /// use web_sse::{EventSource, EventSourceOptions, Replay, Transport};
+    ///
+    /// // A chat answer: resumed where the server sends IDs, never asked twice.
+    /// let options = EventSourceOptions::new()
+    ///     .transport(Transport::Fetch)
+    ///     .method("POST")
+    ///     .body(r#"{"prompt":"Hello"}"#)
+    ///     .replay(Replay::Resume);
+    /// let source = EventSource::with_options("/chat", &options)?;
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    pub fn replay(mut self, replay: crate::Replay) -> Self {
+        self.replay = Some(replay);
         self
     }
 

@@ -21,6 +21,8 @@ use crate::transport::stream::URL;
 use crate::transport::task::{self, Control, Output};
 use crate::{Error, EventSourceOptions};
 
+mod request;
+
 /// What the dispatcher's first argument says, by name on both sides: the
 /// glue exports it, and js/parsed.js reads `Signal.Events`, `Signal.Open`...
 #[wasm_bindgen]
@@ -59,6 +61,8 @@ impl FetchTransport {
     /// `last_event_id_param` names the query parameter that carries the ID
     /// instead of the header; `max_event_size` is in bytes (negative: no
     /// limit; absent: the default).
+    /// `request` is the page's hook, `refresh_on` its statuses and `replay`
+    /// the rule's index in `REPLAY` (see js/request.js).
     /// `dispatch(kind, payload)` receives, once per chunk, the chunk's events
     /// as a batch (see [`encode_event`]), and `open` (the origin),
     /// `reconnecting`, `failed`, `problem` (an object with the error's facts,
@@ -79,6 +83,9 @@ impl FetchTransport {
         last_event_id_param: Option<String>,
         max_event_size: Option<f64>,
         dispatch: js_sys::Function,
+        request: Option<js_sys::Function>,
+        refresh_on: Option<Vec<u16>>,
+        replay: Option<u8>,
     ) -> Result<FetchTransport, JsValue> {
         let mut options = EventSourceOptions::new()
             .transport(crate::Transport::Fetch)
@@ -109,6 +116,7 @@ impl FetchTransport {
             // `as` saturates: a huge limit is no limit.
             options = options.max_event_size((bytes >= 0.0).then_some(bytes as usize));
         }
+        options = request::with_request(options, request, refresh_on, replay);
         let output = JsOutput {
             dispatch,
             batch: RefCell::new(String::new()),

@@ -5,6 +5,10 @@
 //! a 204, any other non-200 status or a wrong `Content-Type` ends the source,
 //! unless the options retry that status.
 //!
+//! Each attempt's request is built anew (`request.rs`: the page's hook runs
+//! first), and a reconnect is made only where the replay rule allows it
+//! (`replay.rs`), decided in one place, in `run`.
+//!
 //! Between attempts it waits what the reconnect policy says (backoff with
 //! jitter, by default), never while the browser is offline, and an idle
 //! timeout turns a silent, half-open connection into a reconnect.
@@ -24,6 +28,8 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::cors;
 use super::online::{is_online, on_online};
+use super::replay;
+use super::request::RequestSpec;
 use super::task::{
     global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, HubOutput, Output,
     TaskDriver,
@@ -32,7 +38,7 @@ use crate::error::message_of;
 use crate::hub::Hub;
 use crate::parse::Parser;
 use crate::reconnect::{now, random, Backoff};
-use crate::{Error, EventSourceOptions, ReconnectPolicy};
+use crate::{Attempt, Error, EventSourceOptions, ReconnectPolicy};
 
 /// The reconnection time until the server sends `retry:`, as in Chromium
 /// (Firefox waits 5 s).
@@ -72,94 +78,6 @@ pub(crate) fn start(
     Ok(control)
 }
 
-/// The request, built once and re-sent on each reconnect.
-struct RequestSpec {
-    url: String,
-    init: web_sys::RequestInit,
-    headers: web_sys::Headers,
-    retry_statuses: Vec<u16>,
-    /// The query parameter that carries the last event ID instead of the
-    /// header.
-    id_param: Option<String>,
-    /// The page's headers that are not CORS-safelisted, for a CORS error.
-    preflighted: Vec<String>,
-}
-
-impl RequestSpec {
-    fn new(url: &str, options: &EventSourceOptions) -> Result<Self, Error> {
-        let headers = web_sys::Headers::new().map_err(|e| Error::from_js(&e))?;
-        for (name, value) in &options.headers {
-            headers
-                .append(name, value)
-                .map_err(|e| Error::from_js(&e))?;
-        }
-        if !headers.has("accept").unwrap_or(false) {
-            let _ = headers.set("accept", "text/event-stream");
-        }
-        let init = web_sys::RequestInit::new();
-        init.set_method(options.method.as_deref().unwrap_or("GET"));
-        if let Some(body) = &options.body {
-            init.set_body(&JsValue::from_str(body));
-        }
-        init.set_mode(web_sys::RequestMode::Cors);
-        init.set_cache(web_sys::RequestCache::NoStore);
-        init.set_credentials(if options.with_credentials {
-            web_sys::RequestCredentials::Include
-        } else {
-            web_sys::RequestCredentials::SameOrigin
-        });
-        let spec = RequestSpec {
-            url: url.to_owned(),
-            init,
-            headers,
-            retry_statuses: options.retry_statuses.clone(),
-            id_param: options.last_event_id_param.clone(),
-            preflighted: options
-                .headers
-                .iter()
-                .filter(|(name, value)| !cors::is_safelisted(name, value))
-                .map(|(name, _)| name.clone())
-                .collect(),
-        };
-        // A bad method or a GET with a body throws here, at once, rather
-        // than on every reconnect.
-        spec.request("", None)?;
-        Ok(spec)
-    }
-
-    /// The request's headers that a cross-origin server must allow in a
-    /// preflight, comma-separated.
-    fn preflighted_headers(&self, sent_id: bool) -> String {
-        let mut names = String::new();
-        let id = (sent_id && self.id_param.is_none()).then_some("Last-Event-ID");
-        for name in self.preflighted.iter().map(String::as_str).chain(id) {
-            if !names.is_empty() {
-                names.push_str(", ");
-            }
-            names.push_str(name);
-        }
-        names
-    }
-
-    fn request(
-        &self,
-        last_event_id: &str,
-        signal: Option<&web_sys::AbortSignal>,
-    ) -> Result<web_sys::Request, Error> {
-        let headers =
-            web_sys::Headers::new_with_headers(&self.headers).map_err(|e| Error::from_js(&e))?;
-        // The parser never keeps an ID with CR, LF or NUL, which no header
-        // may carry.
-        if self.id_param.is_none() && !last_event_id.is_empty() {
-            let _ = headers.set("last-event-id", last_event_id);
-        }
-        self.init.set_headers(&headers);
-        self.init.set_signal(signal);
-        let url = super::with_param(&self.url, self.id_param.as_deref(), last_event_id);
-        web_sys::Request::new_with_str_and_init(&url, &self.init).map_err(|e| Error::from_js(&e))
-    }
-}
-
 /// How the task stays connected.
 struct Plan {
     /// `None`: the spec's fixed reconnection time.
@@ -173,6 +91,8 @@ enum Ended {
     Retry(Option<Error>),
     /// Give up.
     Fatal(Error),
+    /// A status of `refresh_on`: run the hook again and retry at once.
+    Refresh(u16),
     /// Closed by the page, or nobody holds the source any more.
     Closed,
 }
@@ -191,6 +111,10 @@ async fn run(
         plan.policy
             .unwrap_or_else(|| ReconnectPolicy::new().reset_after(Duration::ZERO)),
     );
+    // Requests sent so far, and the status that asks the next one to
+    // refresh its credentials.
+    let mut sent = 0u32;
+    let mut refresh = None;
     loop {
         if !is_online() {
             wait(None, &control).await;
@@ -198,6 +122,12 @@ async fn run(
         if control.is_closed() {
             return;
         }
+        let attempt = Attempt {
+            number: sent,
+            last_event_id: parser.last_event_id().to_owned(),
+            refresh: refresh.take(),
+        };
+        sent = sent.saturating_add(1);
         let ended = connect(
             output,
             &control,
@@ -205,6 +135,7 @@ async fn run(
             &mut parser,
             plan.idle,
             &mut backoff,
+            attempt,
         )
         .await;
         // A partial event cut off by the end is discarded, never delivered.
@@ -219,7 +150,20 @@ async fn run(
                 output.ended(Some(error));
                 return;
             }
+            Ended::Refresh(status) => {
+                // At once: no wait, no error event, no attempt counted.
+                refresh = Some(status);
+                continue;
+            }
             Ended::Retry(error) => error,
+        };
+        let error = match replay::check(request.replay, parser.last_event_id(), &request.url, error)
+        {
+            Ok(error) => error,
+            Err(end) => {
+                output.ended(Some(end));
+                return;
+            }
         };
         let next = backoff.next_delay(now(), parser.retry(), random());
         let delay = match (plan.policy, next) {
@@ -249,34 +193,49 @@ async fn connect(
     parser: &mut Parser,
     idle: Option<Duration>,
     backoff: &mut Backoff,
+    attempt: Attempt,
 ) -> Ended {
+    let refreshing = attempt.refresh.is_some();
+    let extra = match spec.run_hook(attempt, control).await {
+        Ok(extra) => extra,
+        Err(None) => return Ended::Closed,
+        Err(Some(error)) => return Ended::Fatal(error),
+    };
     let abort = match web_sys::AbortController::new() {
         Ok(abort) => abort,
         Err(e) => return Ended::Fatal(Error::from_js(&e)),
     };
-    let request = match spec.request(parser.last_event_id(), Some(&abort.signal())) {
-        Ok(request) => request,
+    let prepared = match spec.request(
+        parser.last_event_id(),
+        Some(&abort.signal()),
+        extra.as_ref(),
+    ) {
+        Ok(prepared) => prepared,
         Err(error) => return Ended::Fatal(error),
     };
     control.set_abort(Some(abort));
-    let response = match within(JsFuture::from(global_fetch(&request)), idle).await {
+    let response = match within(JsFuture::from(global_fetch(&prepared.request)), idle).await {
         Some(Ok(response)) => response.unchecked_into::<web_sys::Response>(),
         Some(Err(e)) => {
             let sent_id = !parser.last_event_id().is_empty();
             if cors::is_type_error(&e)
                 && !control.is_closed()
-                && cors::server_answered(&spec.url, control).await
+                && cors::server_answered(&prepared.url, control).await
             {
                 return Ended::Fatal(Error::Cors {
                     url: spec.url.clone(),
-                    headers: spec.preflighted_headers(sent_id),
+                    headers: spec.preflighted_headers(&prepared, sent_id),
                 });
             }
             return network_error(control, &spec.url, &e);
         }
         None => return timed_out(control, spec, idle),
     };
-    if let Some(ended) = check(&response, spec, idle).await {
+    if let Some(ended) = check(&response, spec, idle, refreshing).await {
+        if let Ended::Refresh(_) = ended {
+            // Its body is not wanted: the refresh follows at once.
+            control.abort_request();
+        }
         return ended;
     }
     let Some(body) = response.body() else {
@@ -315,13 +274,18 @@ fn timed_out(control: &Control, spec: &RequestSpec, idle: Option<Duration>) -> E
 }
 
 /// `None` when the response is a 200 event stream; otherwise how it ends.
+/// `refreshing`: this request is already the refresh of a refused one.
 async fn check(
     response: &web_sys::Response,
     spec: &RequestSpec,
     idle: Option<Duration>,
+    refreshing: bool,
 ) -> Option<Ended> {
     let content_type = response.headers().get("content-type").ok().flatten();
     let status = response.status();
+    if status != 200 && !refreshing && spec.refresh_statuses.contains(&status) {
+        return Some(Ended::Refresh(status));
+    }
     if status != 200 {
         let error = Error::Http {
             url: spec.url.clone(),

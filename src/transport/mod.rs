@@ -17,6 +17,10 @@ mod cors;
 pub(crate) mod fetch;
 mod native;
 mod online;
+#[cfg(feature = "fetch")]
+mod replay;
+#[cfg(feature = "fetch")]
+mod request;
 #[cfg(feature = "shared")]
 pub(crate) mod shared;
 #[cfg(feature = "fetch")]

@@ -85,7 +85,13 @@ type Host = Closure<dyn Fn(String, JsValue, JsValue, JsValue, JsValue) -> JsValu
 pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
     let mut unshared = options.clone();
     unshared.shared = false;
-    if !can_share() {
+    // A request hook runs in the tab that connects, so its source connects
+    // on its own.
+    #[cfg(feature = "fetch")]
+    let hooked = options.request.is_some();
+    #[cfg(not(feature = "fetch"))]
+    let hooked = false;
+    if !can_share() || hooked {
         return super::open(url, &unshared);
     }
     let resolved = super::resolve(url)?;

@@ -19,6 +19,25 @@ posted.addEventListener('error', (event) => {
   if (!event.willRetry && event.status === 401) posted.close();
 });
 
+// The request per attempt, and the replay rule.
+let token = 'first';
+const fresh = new EventSource('/chat', {
+  transport: 'fetch',
+  method: 'POST',
+  headers: async ({ attempt, lastEventId, refresh }) => ({ Authorization: `Bearer ${token}#${attempt}${lastEventId}${refresh ?? ''}` }),
+  body: ({ attempt }) => JSON.stringify({ prompt: 'hi', attempt }),
+  url: () => new URL('/chat?sig=1', location.href),
+  refreshOn: [401],
+  replay: 'resume',
+});
+fresh.addEventListener('error', (event) => {
+  const rule: 'resume' | 'never' | undefined = event.replay;
+  if (event.kind === 'request-hook') token = `${event.cause}`;
+  return rule;
+});
+// @ts-expect-error: not a replay rule
+new EventSource('/chat', { transport: 'fetch', replay: 'sometimes' });
+
 // A drop-in: usable wherever the DOM's type is expected, and as the global.
 const asDom: globalThis.EventSource = source;
 const constructor: typeof globalThis.EventSource = EventSource;
