@@ -48,6 +48,9 @@ export function failure(url, event, final = true) {
       + 'the server must send Access-Control-Allow-Origin for this origin'
       + (event.headers ? ` and allow the request headers (Access-Control-Allow-Headers: ${event.headers})` : '')
       + (/last-event-id/i.test(event.headers ?? '') ? ', or set lastEventIdParam to send the ID in the query' : '');
+  } else if (event.kind === 'truncated') {
+    reason = `the response ended before its endOn sentinel, after event ID "${event.lastEventId ?? ''}"`
+      + `${event.lastKind ? ` (${event.lastKind}${event.message ? `: ${event.message}` : ''})` : ''}`;
   } else if (event.kind === 'timeout') {
     reason = `nothing arrived for the idle timeout${event.message ? `: ${event.message}` : ''}`;
   } else if (event.message) {

@@ -17,6 +17,8 @@ mod cors;
 pub(crate) mod fetch;
 mod native;
 mod online;
+#[cfg(feature = "fetch")]
+mod restart;
 #[cfg(feature = "shared")]
 pub(crate) mod shared;
 #[cfg(feature = "fetch")]
