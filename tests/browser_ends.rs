@@ -282,7 +282,7 @@ async fn reconnect_while_waiting_connects_now() {
     // retry: 10 s, a fixed wait on both transports.
     let options = resumable().reconnect(None);
     let source =
-        EventSource::with_options(&url("/sse/drop?n=1&retry=10000", &key), &options).unwrap();
+        EventSource::with_options(&url("/sse/drop?n=1&hold=100&retry=10000", &key), &options).unwrap();
     let mut messages = source.messages();
     assert_eq!(next_data(&mut messages, "event 1").await, "event 1");
     wait_until(3000, "the drop", || {

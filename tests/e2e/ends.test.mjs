@@ -185,7 +185,7 @@ for (const transport of ['native', 'fetch']) {
     test('while waiting to reconnect: now, not after the delay', async () => {
       const k = key(`reconnect-waiting-${transport}`);
       const got = await run(async ({ fixture, k, init }) => {
-        const source = new t.api.EventSource(`${fixture}/sse/drop?n=1&retry=10000&key=${k}`, { ...init, reconnect: false });
+        const source = new t.api.EventSource(`${fixture}/sse/drop?n=1&hold=100&retry=10000&key=${k}`, { ...init, reconnect: false });
         const first = await t.next(source, 'message');
         await t.until(() => source.readyState === 0, 3000, 'the drop');
         source.reconnect();
