@@ -65,19 +65,31 @@ mod ends {
         let states = Rc::new(RefCell::new(Vec::new()));
         let _states = source.on_state_change({
             let states = states.clone();
-            move |state| states.borrow_mut().push((state.ready_state, state.finished))
+            move |state| {
+                states
+                    .borrow_mut()
+                    .push((state.ready_state, state.finished))
+            }
         });
         let mut messages = source.messages();
         let items = drain(&mut messages, 5000, "the end at [DONE]").await;
         assert_eq!(
             items,
-            [Ok("token 1".into()), Ok("token 2".into()), Ok("token 3".into())],
+            [
+                Ok("token 1".into()),
+                Ok("token 2".into()),
+                Ok("token 3".into())
+            ],
             "the sentinel is not delivered, and the stream ends after it"
         );
         assert_eq!(source.ready_state(), ReadyState::Closed);
         assert!(source.state().finished);
         assert_eq!(states.borrow().last(), Some(&(ReadyState::Closed, true)));
-        assert!(errors.borrow().is_empty(), "no error: {:?}", errors.borrow());
+        assert!(
+            errors.borrow().is_empty(),
+            "no error: {:?}",
+            errors.borrow()
+        );
         // The server never ends that response: the source aborted it.
         wait_for_stats(&key, 3000, "the answer's connection closed", |s| {
             s.open == 0
@@ -129,7 +141,11 @@ mod ends {
         let items = drain(&mut messages, 8000, "the resumed answer's end").await;
         assert_eq!(
             items,
-            [Ok("token 1".into()), Ok("token 2".into()), Ok("token 3".into())]
+            [
+                Ok("token 1".into()),
+                Ok("token 2".into()),
+                Ok("token 3".into())
+            ]
         );
         assert!(source.state().finished);
         let seen = stats(&key).await;
@@ -255,7 +271,10 @@ async fn reconnect_an_open_source_resumes_from_the_last_event_id() {
     });
     let mut messages = source.messages();
     for n in 1..=3 {
-        assert_eq!(next_data(&mut messages, "before").await, format!("event {n}"));
+        assert_eq!(
+            next_data(&mut messages, "before").await,
+            format!("event {n}")
+        );
     }
     assert_eq!(source.ready_state(), ReadyState::Open);
     source.reconnect();
@@ -269,10 +288,7 @@ async fn reconnect_an_open_source_resumes_from_the_last_event_id() {
     }
     assert_eq!(*opens.borrow(), 2);
     assert_eq!(heard.borrow().len(), 6, "the listener goes on too");
-    let seen = wait_for_stats(&key, 3000, "the first connection closed", |s| {
-        s.open == 1
-    })
-    .await;
+    let seen = wait_for_stats(&key, 3000, "the first connection closed", |s| s.open == 1).await;
     assert_eq!(seen.last_event_ids, [None, Some("3".into())], "{seen:?}");
 }
 
@@ -282,7 +298,8 @@ async fn reconnect_while_waiting_connects_now() {
     // retry: 10 s, a fixed wait on both transports.
     let options = resumable().reconnect(None);
     let source =
-        EventSource::with_options(&url("/sse/drop?n=1&hold=100&retry=10000", &key), &options).unwrap();
+        EventSource::with_options(&url("/sse/drop?n=1&hold=100&retry=10000", &key), &options)
+            .unwrap();
     let mut messages = source.messages();
     assert_eq!(next_data(&mut messages, "event 1").await, "event 1");
     wait_until(3000, "the drop", || {
@@ -305,8 +322,8 @@ async fn reconnect_while_waiting_connects_now() {
 #[wasm_bindgen_test]
 async fn reconnect_revives_a_failed_source_with_its_listeners() {
     let key = unique_key("reconnect-fatal");
-    let source = EventSource::with_options(&url("/sse/fail?k=1&code=404", &key), &options())
-        .unwrap();
+    let source =
+        EventSource::with_options(&url("/sse/fail?k=1&code=404", &key), &options()).unwrap();
     let ready = log();
     let _ready = source.on("ready", {
         let ready = ready.clone();
