@@ -30,8 +30,14 @@ pub(crate) trait Driver {
     }
 
     /// Close the current connection, if any, and open a new one now with
-    /// the last event ID; also after a close or a fatal error. A source read
-    /// from a stream cannot: it ignores this.
+    /// the last event ID; also after a close or a fatal error. `false` for a
+    /// driver that cannot (a source read from a stream, a shared source):
+    /// nothing changes then.
+    fn can_reconnect(&self) -> bool {
+        false
+    }
+
+    /// Does it; called only when [`can_reconnect`](Driver::can_reconnect).
     fn reconnect(&self) {}
 
     /// Whether anyone listens to comments: the transport hands them over
@@ -586,6 +592,9 @@ impl Hub {
     /// a closed source comes back to life, its listeners still registered
     /// (streams that ended stay ended).
     pub(crate) fn reconnect(&self) {
+        let Some(driver) = self.driver().filter(|driver| driver.can_reconnect()) else {
+            return;
+        };
         self.state.set(ReadyState::Connecting);
         {
             let mut progress = self.progress.borrow_mut();
@@ -594,9 +603,7 @@ impl Hub {
             progress.next_attempt_at = None;
             progress.finished = false;
         }
-        if let Some(driver) = self.driver() {
-            driver.reconnect();
-        }
+        driver.reconnect();
         self.state_changed();
     }
 

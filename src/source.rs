@@ -246,7 +246,8 @@ impl EventSource {
     /// streams that are still running keep receiving too. A stream that has
     /// already ended (it yielded `None` after a close or a fatal error) stays
     /// ended: make a new one. A source read from a stream
-    /// ([`from_stream`](Self::from_stream)) cannot reconnect; it ignores this.
+    /// (`from_stream`, `from_readable_stream`) cannot reconnect, nor can a
+    /// shared one yet: they ignore this.
     ///
     /// ```no_run
     /// # let source = web_sse::EventSource::new("/events")?;

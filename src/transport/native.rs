@@ -338,6 +338,10 @@ impl Driver for Native {
         drop((connection, wait, idle));
     }
 
+    fn can_reconnect(&self) -> bool {
+        true
+    }
+
     fn reconnect(&self) {
         let inner = &self.0;
         inner.closed.set(false);

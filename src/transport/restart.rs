@@ -48,6 +48,10 @@ impl Driver for FetchDriver {
         self.control.borrow().close();
     }
 
+    fn can_reconnect(&self) -> bool {
+        true
+    }
+
     fn reconnect(&self) {
         let old = Rc::clone(&self.control.borrow());
         old.close();
