@@ -14,6 +14,10 @@ import { FetchConnection } from './parsed.js';
  */
 export function connect(url, init, args, dispatchEvent) {
   if (isObject(init) && init.transport === 'fetch') return new FetchConnection(fetchRequest(url, init), dispatchEvent);
+  if (isObject(init) && init.endOn != null) {
+    // The browser's object cannot be stopped at an event, nor tell a clean end from a drop.
+    throw new TypeError("EventSource: 'endOn' needs transport: 'fetch'");
+  }
   if (!isSupported()) {
     throw new Error('EventSource is not available in this environment: check isSupported() first');
   }

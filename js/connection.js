@@ -28,6 +28,8 @@ export class Connection {
   dispatch;
   /** Whether the source failed for good (not closed by the page): its CLOSED is reported. */
   failed = false;
+  /** Whether the source met its `endOn` sentinel: its CLOSED is reported too. */
+  ended = false;
   /** The state the last `statechange` reported. */
   #reported = [CONNECTING, 0, null, null, null];
   #pending = false;
@@ -49,6 +51,16 @@ export class Connection {
     this.nextAttemptAt = null;
   }
 
+  /** The state of a connection starting again (`reconnect()`), whatever it was. */
+  restart() {
+    this.readyState = CONNECTING;
+    this.failed = false;
+    this.ended = false;
+    this.attempt = 0;
+    this.retryDelay = null;
+    this.nextAttemptAt = null;
+  }
+
   /**
    * Dispatches one `statechange`, after the current task's other changes,
    * when the state differs from what the last one reported: a transition
@@ -60,7 +72,7 @@ export class Connection {
     this.#pending = true;
     queueMicrotask(() => {
       this.#pending = false;
-      if (this.readyState === CLOSED && !this.failed) return;
+      if (this.readyState === CLOSED && !this.failed && !this.ended) return;
       const state = [this.readyState, this.attempt, this.retryDelay, this.nextAttemptAt, this.lastError];
       if (state.every((value, i) => value === this.#reported[i])) return;
       this.#reported = state;

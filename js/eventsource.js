@@ -190,6 +190,20 @@ export class EventSource extends EventTarget {
   }
 
   /**
+   * Closes the current connection, if any, and opens a new one now, from the
+   * last event ID (the `Last-Event-ID` header on fetch; on native, the
+   * `lastEventIdParam` query parameter when set). Works in every state,
+   * also on a CLOSED source, whether it failed, met its `endOn` sentinel, or
+   * the page closed it. Listeners stay attached and running iterators go on;
+   * an iterator that already ended stays ended. `readyState` becomes
+   * CONNECTING (a `statechange`, no `error`), then OPEN. Sources from
+   * `fromReadableStream()` and shared sources ignore it.
+   */
+  reconnect() {
+    this.#connection.reconnect?.();
+  }
+
+  /**
    * The events of `types` (one type or an array; default `'message'`) as an
    * async iterator, in arrival order. Ends on `close()`, throws when the
    * browser gives up, and unsubscribes when the loop is left. It holds at

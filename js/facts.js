@@ -55,6 +55,9 @@ export function failure(url, event, final = true) {
       ? "the connection ended, and replay is 'never', so the request was not sent again"
       : 'the connection ended before the server sent an event ID, so the request was not sent again: '
         + "replaying it from the start could repeat what the server did; make the server send id: lines, or set replay: 'always' if the request is safe to repeat";
+  } else if (event.kind === 'truncated') {
+    reason = `the response ended before its endOn sentinel, after event ID "${event.lastEventId ?? ''}"`
+      + `${event.lastKind ? ` (${event.lastKind}${event.message ? `: ${event.message}` : ''})` : ''}`;
   } else if (event.kind === 'timeout') {
     reason = `nothing arrived for the idle timeout${event.message ? `: ${event.message}` : ''}`;
   } else if (event.message) {

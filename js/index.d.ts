@@ -95,6 +95,25 @@ export interface WebSseInit extends EventSourceInit {
    * `EventSource.shared`.
    */
   shared?: boolean;
+  /**
+   * Fetch transport: the event that ends the source cleanly, as a chat
+   * model's `data: [DONE]`. A string matches the data (`'[DONE]'`); `{ event }`
+   * matches the type; a function (or `{ when }`) is called with each event.
+   * The source then closes without reconnecting, even if the server keeps the
+   * connection open, and fires `close` (`reason: 'end'`); iterators end. The
+   * sentinel is not dispatched unless `delivered: true`. A response that ends
+   * or drops before it is truncated: an `error` of kind `'truncated'`, then
+   * the usual reconnect. Throws `TypeError` on the native transport.
+   */
+  endOn?: string | EndOnPredicate | { data: string; delivered?: boolean } | { event: string; delivered?: boolean } | { when: EndOnPredicate; delivered?: boolean };
+}
+
+/** An `endOn` predicate: `true` for the event that ends the source. */
+export type EndOnPredicate = (event: MessageEvent<string>) => boolean;
+
+/** `close`: the source met its `endOn` sentinel and is over, cleanly. */
+export interface EventSourceCloseEvent extends Event {
+  readonly reason: 'end';
 }
 
 /** What the `url`, `headers` and `body` functions are told of the attempt they build. */
@@ -148,7 +167,9 @@ export interface EventSourceErrorEvent extends Event {
    * `'request-hook'` (a `url`, `headers` or `body` function threw or rejected:
    * fatal, `cause` is what it threw); `'not-replayed'` (the `replay` rule
    * forbade a reconnect: fatal, `replay` names the rule, `lastKind` the
-   * failure, if any) (fetch transport); `'end'`, `'stream'` (fromReadableStream);
+   * failure, if any); `'truncated'` (the response ended before the `endOn`
+   * sentinel; `lastEventId`, and `lastKind` when it dropped) (fetch transport);
+   * `'end'`, `'stream'` (fromReadableStream);
    * `'wasm'` (the wasm module did not load). None on the native transport
    * without a policy: the browser does not say why.
    */
@@ -165,10 +186,12 @@ export interface EventSourceErrorEvent extends Event {
   readonly headers?: string;
   /** A `'not-replayed'` end: the rule that forbade the reconnect. */
   readonly replay?: 'resume' | 'never';
-  /** An `'attempts'` or `'not-replayed'` end: the kind of the failure before it. */
+  /** `'attempts'`, `'not-replayed'` and `'truncated'`: the kind of the failure behind it. */
   readonly lastKind?: string;
   /** A `'request-hook'` failure: what the function threw. */
   readonly cause?: unknown;
+  /** A `'truncated'` response: the last event ID when it ended. */
+  readonly lastEventId?: string;
   readonly message?: string;
 }
 
@@ -199,6 +222,14 @@ export interface EventSourceEventMap {
   statechange: Event;
   /** `addJsonListener` or `jsonEvents()` met data that is not JSON. */
   jsonerror: JsonErrorEvent;
+  /** The `endOn` sentinel ended the source (fetch transport). */
+  close: EventSourceCloseEvent;
+  /**
+   * A comment line (`: keep-alive`), fetch transport only (the browser hides
+   * them): `data` is the text after the colon, one leading space stripped.
+   * Comments cross from the parser only once a listener for them exists.
+   */
+  comment: MessageEvent<string>;
 }
 
 /** The `error` of a `jsonerror` event. */
@@ -301,6 +332,13 @@ export declare class EventSource extends EventTarget {
 
   /** Closes the connection for good; iterators end after what they hold. */
   close(): void;
+
+  /**
+   * Closes the current connection and opens a new one now, from the last
+   * event ID; also revives a CLOSED source (failed, ended or closed).
+   * Listeners stay attached; running iterators go on.
+   */
+  reconnect(): void;
 
   /**
    * The events of `types` (default `'message'`) in arrival order. Ends on

@@ -74,6 +74,8 @@ export class EventIterator {
     };
     for (const type of types) source.addEventListener(type, this.#onEvent);
     source.addEventListener('error', this.#onError);
+    // The clean end at the `endOn` sentinel.
+    source.addEventListener('close', this.#end);
   }
 
   /** The next event, `{ done: true }` once the source is closed; rejects when the browser gives up. */
@@ -133,6 +135,7 @@ export class EventIterator {
     live.get(source)?.delete(this.#end);
     for (const type of this.#types) source.removeEventListener(type, this.#onEvent);
     source.removeEventListener('error', this.#onError);
+    source.removeEventListener('close', this.#end);
     const waiting = this.#waiting.splice(0);
     if (failure && waiting.length > 0) {
       waiting.shift().reject(failure);

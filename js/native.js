@@ -38,8 +38,13 @@ export class BrowserConnection {
   nextAttemptAt = null;
   lastError = null;
 
+  #args;
+  /** Forwarded types: type -> the listener each new browser object gets. */
+  #listeners = new Map();
+
   constructor(args, dispatchEvent) {
     this.#native = Reflect.construct(Native, args);
+    this.#args = [this.#native.url, { withCredentials: this.#native.withCredentials }];
     this.#dispatch = dispatchEvent;
   }
 
@@ -60,14 +65,28 @@ export class BrowserConnection {
   // browser's. The browser keeps its open object alive, and through this
   // listener the page's object, exactly as long as it would keep itself.
   listen(type) {
-    this.#native.addEventListener(type, (event) => {
+    const forward = (event) => {
+      if (event.target !== this.#native) return;
       if (event instanceof MessageEvent) this.lastEventId = event.lastEventId;
       this.#dispatch(copyEvent(event, this.readyState));
-    });
+    };
+    this.#listeners.set(type, forward);
+    this.#native.addEventListener(type, forward);
   }
 
   close() {
     this.#native.close();
+  }
+
+  /**
+   * A new browser object now, with the same listeners. It cannot send the
+   * last event ID: a page that needs it sets `lastEventIdParam` (which makes
+   * a NativeConnection).
+   */
+  reconnect() {
+    this.#native.close();
+    this.#native = Reflect.construct(Native, this.#args);
+    for (const [type, forward] of this.#listeners) this.#native.addEventListener(type, forward);
   }
 }
 
@@ -135,6 +154,19 @@ export class NativeConnection extends Connection {
     this.#stopWaiting();
     this.#stopIdleTimer();
     this.#native.close();
+  }
+
+  /** A new browser object now, from the last event ID (in the query parameter, when named). */
+  reconnect() {
+    this.#stopWaiting();
+    this.#stopIdleTimer();
+    this.#native.close();
+    this.restart();
+    this.#openedAt = null;
+    this.#delivered = false;
+    this.#worked = false;
+    this.#connect();
+    this.notify();
   }
 
   #connect(init) {

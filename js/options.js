@@ -71,7 +71,27 @@ export function fetchRequest(url, init) {
     lastEventIdParam: init.lastEventIdParam == null ? undefined : `${init.lastEventIdParam}`,
     maxEventSize: maxEventSize(init.maxEventSize),
     ...perAttempt(init),
+    endOn: endOn(init.endOn),
   };
+}
+
+/**
+ * The fetch transport's `endOn`: null, or `{ kind, value, when, delivered }`,
+ * where `kind` is `'data'` or `'event'` (the wasm side matches `value`) or
+ * `'js'` (`when` is the page's predicate, which parsed.js calls).
+ */
+export function endOn(option) {
+  if (option == null) return null;
+  const is = (kind, value, when = null, delivered = false) => ({ kind, value, when, delivered });
+  if (typeof option === 'string') return is('data', option);
+  if (typeof option === 'function') return is('js', '', option);
+  if (isObject(option)) {
+    const delivered = Boolean(option.delivered);
+    if (typeof option.when === 'function') return is('js', '', option.when, delivered);
+    if (option.data != null) return is('data', `${option.data}`, null, delivered);
+    if (option.event != null) return is('event', `${option.event}`, null, delivered);
+  }
+  throw new TypeError("EventSource: 'endOn' must be a data string, a predicate, or { data }, { event } or { when } (with an optional delivered: true)");
 }
 
 /**

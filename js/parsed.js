@@ -30,20 +30,51 @@ class ParsedConnection extends Connection {
     this.dispatch(errorEvent(details, false));
   }
 
+  /** The page's `endOn` predicate (fetch), called with each event; null without one. */
+  endWhen = null;
+  /** Whether the sentinel `endWhen` matches is dispatched before the end. */
+  endDelivered = false;
+
   dispatchBatch(payload) {
     const fields = payload.split('\r');
     const state = fields.length - 2;
     const retry = fields[state + 1];
     if (retry) this.reconnectionTime = Number(retry);
+    const when = this.endWhen;
     for (let i = 0; i + 3 <= state; i += 3) {
       if (this.readyState !== OPEN) return; // closed by a listener
       const type = fields[i];
+      if (type === '') {
+        // A comment: the batch holds them only while the page listens.
+        this.dispatch(new MessageEvent('comment', { data: fields[i + 1], lastEventId: this.lastEventId, origin: this.origin }));
+        continue;
+      }
       this.lastEventId = fields[i + 2];
-      if (this.wanted.has(type)) {
+      if (when) {
+        // The predicate sees every event, wanted or not.
+        const event = new MessageEvent(type, { data: fields[i + 1], lastEventId: fields[i + 2], origin: this.origin });
+        if (when(event)) {
+          if (this.endDelivered && this.wanted.has(type)) this.dispatch(event);
+          if (this.readyState === OPEN) this.end();
+          return;
+        }
+        if (this.wanted.has(type)) this.dispatch(event);
+      } else if (this.wanted.has(type)) {
         this.dispatch(new MessageEvent(type, { data: fields[i + 1], lastEventId: fields[i + 2], origin: this.origin }));
       }
     }
     if (this.readyState === OPEN) this.lastEventId = fields[state];
+  }
+
+  /**
+   * The `endOn` sentinel: closed for good, cleanly. A `close` event says so
+   * (`reason: 'end'`), and iterators end; no `error` fires.
+   */
+  end() {
+    this.close();
+    this.ended = true;
+    this.dispatch(Object.assign(new Event('close'), { reason: 'end' }));
+    this.notify();
   }
 
   warnOversized(limit) {
@@ -62,14 +93,25 @@ export class FetchConnection extends ParsedConnection {
   #signal = null;
   /** The page's request functions (request.js), or null. */
   #hook = null;
+  #request;
+  /** Counts the transports started: a reconnect leaves the earlier ones' loads behind. */
+  #started = 0;
 
   constructor(request, dispatchEvent) {
     super(request.url, request.withCredentials, dispatchEvent);
+    this.#request = request;
     this.lastEventId = request.lastEventId;
+    this.endWhen = request.endOn?.when ?? null;
+    this.endDelivered = Boolean(request.endOn?.delivered);
+    this.#start(request);
+  }
+
+  #start(request) {
+    const started = ++this.#started;
     bindings().then(({ FetchTransport, Signal }) => {
-      if (this.readyState === CLOSED) return;
+      if (this.readyState === CLOSED || started !== this.#started) return;
       this.#signal = Signal;
-      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize, refreshOn, replay } = request;
+      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize, refreshOn, replay, endOn } = request;
       this.#hook = request.request;
       const hook = this.#hook && ((attempt, id, refresh) => this.#hook.call(attempt, id, refresh));
       const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
@@ -80,10 +122,29 @@ export class FetchConnection extends ParsedConnection {
           idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
           (signal, payload) => this.#receive(signal, payload),
           hook, refreshOn && new Uint16Array(refreshOn), replay);
+        // Before the task reads anything: it starts on a later turn.
+        if (endOn) this.#transport.endOn(endOn.kind, endOn.value, endOn.delivered);
+        if (this.wanted.has('comment')) this.#transport.comments(true);
       } catch (error) {
         this.fail({ kind: 'request', message: error.message });
       }
-    }, (error) => this.fail(unloaded(error)));
+    }, (error) => {
+      if (started === this.#started) this.fail(unloaded(error));
+    });
+  }
+
+  listen(type) {
+    super.listen(type);
+    if (type === 'comment') this.#transport?.comments(true);
+  }
+
+  /** A new request now, from the last event ID, whatever the state. */
+  reconnect() {
+    this.#transport?.free();
+    this.#transport = null;
+    this.restart();
+    this.#start({ ...this.#request, lastEventId: this.lastEventId });
+    this.notify();
   }
 
   close() {
@@ -117,6 +178,9 @@ export class FetchConnection extends ParsedConnection {
         this.lastError = failure(this.url, payload, true);
         this.fail(payload);
         this.notify();
+        return;
+      case Signal.Finished:
+        this.end();
         return;
       case Signal.Problem:
         this.warnOversized(payload.limit);

@@ -161,6 +161,27 @@ pub enum Error {
         idle: std::time::Duration,
     },
 
+    /// The response ended, or dropped, before the sentinel of
+    /// [`EventSourceOptions::end_on`](crate::EventSourceOptions::end_on)
+    /// (fetch transport): the answer is incomplete. Error listeners hear it
+    /// on the way to a reconnect, as any drop; a stream does not yield it.
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    #[error(
+        "the event source at {url} ended before its end sentinel (last event ID \"{last_event_id}\"), so the answer is incomplete; it reconnects"
+    )]
+    Truncated {
+        /// The source's URL.
+        url: String,
+        /// The last event ID when the response ended: where a resumption
+        /// starts.
+        last_event_id: String,
+        /// What broke the response off ([`Error::Network`],
+        /// [`Error::Timeout`]); `None` when it ended cleanly.
+        #[source]
+        cause: Option<Box<Error>>,
+    },
+
     /// The reconnect policy's attempt limit was reached without a stable
     /// connection; the source is closed. The last failure is in
     /// [`ConnectionState::last_error`](crate::ConnectionState::last_error).

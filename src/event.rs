@@ -212,6 +212,11 @@ pub struct ConnectionState {
     pub next_attempt_at: Option<f64>,
     /// The last failure the source reported, kept after it reconnects.
     pub last_error: Option<crate::Error>,
+    /// The source met the sentinel of
+    /// [`EventSourceOptions::end_on`](crate::EventSourceOptions::end_on) and
+    /// closed cleanly: the answer is complete. `false` again after
+    /// [`EventSource::reconnect`](crate::EventSource::reconnect).
+    pub finished: bool,
 }
 
 impl Default for ConnectionState {
@@ -222,6 +227,7 @@ impl Default for ConnectionState {
             delay: None,
             next_attempt_at: None,
             last_error: None,
+            finished: false,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! [`write`] turns an [`Error`] into the properties of the npm package's
 //! `error` events (`kind`, `status`, `statusText`, `contentType`, `body`,
 //! `message`, and a kind's own: `headers`; `idleTimeout`; `attempts` and `lastKind`;
-//! `limit`; `skipped`; `replay` and `lastKind`), and [`read`] turns those properties back into an
+//! `limit`; `skipped`; `replay` and `lastKind`; `lastEventId` and `lastKind`), and [`read`] turns those properties back into an
 //! [`Error`]. The wasm half of the npm package (`js`) writes them; a shared
 //! source (`shared`) writes and reads them on the channel, where JS and Rust
 //! sources meet. Both matches name every variant, so a new one does not
@@ -114,6 +114,19 @@ pub(crate) fn write<'e>(details: &Object, error: &'e Error) -> Option<&'e str> {
             number(details, "skipped", *skipped as f64);
             "lagged"
         }
+        #[cfg(feature = "fetch")]
+        Error::Truncated {
+            last_event_id,
+            cause,
+            ..
+        } => {
+            // What broke the response off, as `attempts` writes its last failure.
+            if let Some(kind) = cause.as_deref().and_then(|cause| write(details, cause)) {
+                text(details, "lastKind", kind);
+            }
+            text(details, "lastEventId", last_event_id);
+            "truncated"
+        }
         #[cfg(feature = "json")]
         Error::Json {
             event_type,
@@ -219,6 +232,14 @@ fn read_kind(details: &JsValue, kind: Option<String>, url: &str, fatal: bool) ->
         Some("lagged") => Error::Lagged {
             skipped: whole("skipped") as u64,
         },
+        #[cfg(feature = "fetch")]
+        Some("truncated") => Error::Truncated {
+            url: url.clone(),
+            last_event_id: read_text(details, "lastEventId").unwrap_or_default(),
+            cause: read_text(details, "lastKind")
+                .and_then(|last| read_kind(details, Some(last), &url, fatal))
+                .map(Box::new),
+        },
         #[cfg(feature = "json")]
         Some("json") => Error::Json {
             event_type: read_text(details, "eventType").unwrap_or_default(),
@@ -287,7 +308,7 @@ mod tests {
             content_type: Some("text/plain".into()),
             body: "down".into(),
         };
-        #[cfg_attr(not(feature = "json"), allow(unused_mut))]
+        #[cfg_attr(not(any(feature = "json", feature = "fetch")), allow(unused_mut))]
         let mut errors = vec![
             Error::Unsupported,
             Error::InvalidUrl {
@@ -359,6 +380,19 @@ mod tests {
                 replay: crate::Replay::Never,
                 last: None,
             },
+            Error::Truncated {
+                url: url(),
+                last_event_id: "41".into(),
+                cause: None,
+            },
+            Error::Truncated {
+                url: url(),
+                last_event_id: String::new(),
+                cause: Some(Box::new(Error::Network {
+                    url: url(),
+                    message: "network error".into(),
+                })),
+            },
         ]);
         #[cfg(feature = "json")]
         errors.push(Error::Json {
@@ -412,6 +446,8 @@ mod tests {
                 Some("request-hook"),
                 Some("not-replayed"),
                 Some("not-replayed"),
+                Some("truncated"),
+                Some("truncated"),
             ]);
         }
         if cfg!(feature = "json") {

@@ -29,6 +29,21 @@ pub(crate) trait Driver {
         None
     }
 
+    /// Close the current connection, if any, and open a new one now with
+    /// the last event ID; also after a close or a fatal error. `false` for a
+    /// driver that cannot (a source read from a stream, a shared source):
+    /// nothing changes then.
+    fn can_reconnect(&self) -> bool {
+        false
+    }
+
+    /// Does it; called only when [`can_reconnect`](Driver::can_reconnect).
+    fn reconnect(&self) {}
+
+    /// Whether anyone listens to comments: the transport hands them over
+    /// only then. The native transport never sees them.
+    fn comments(&self, _on: bool) {}
+
     /// This source's part in a shared connection; only the shared driver
     /// has one.
     #[cfg(feature = "shared")]
@@ -38,6 +53,8 @@ pub(crate) trait Driver {
 }
 
 type Callback<E> = Rc<RefCell<dyn FnMut(&E)>>;
+/// A comment listener: the text is lent, never copied.
+type CommentCallback = Rc<RefCell<dyn FnMut(&str)>>;
 
 /// What one subscriber receives.
 #[derive(Clone)]
@@ -46,6 +63,8 @@ enum Sink {
     Error(Callback<ErrorEvent>),
     Message(String, Callback<MessageEvent>),
     State(Callback<ConnectionState>),
+    /// A comment's text, borrowed from the parser.
+    Comment(CommentCallback),
     /// A stream of several types; it also ends on a fatal error.
     Stream(Rc<[String]>, Rc<Queue>),
 }
@@ -195,6 +214,18 @@ impl Hub {
         }) = &removed
         {
             queue.close();
+        }
+        let was_comment = matches!(
+            &removed,
+            Some(Subscriber {
+                sink: Sink::Comment(_),
+                ..
+            })
+        );
+        if was_comment && !self.has_comment_listener() {
+            if let Some(driver) = self.driver() {
+                driver.comments(false);
+            }
         }
         // Dropped outside the borrow: a callback's captures may hold handles
         // whose drop comes back here.
@@ -503,6 +534,99 @@ impl Hub {
             if let Sink::Stream(_, queue) = &subscriber.sink {
                 f(queue);
             }
+        }
+    }
+}
+
+/// Comments, clean ends and restarts.
+impl Hub {
+    pub(crate) fn on_comment(&self, callback: impl FnMut(&str) + 'static) -> u32 {
+        let first = !self.has_comment_listener();
+        let id = self.add(Sink::Comment(Rc::new(RefCell::new(callback))));
+        if first {
+            if let Some(driver) = self.driver() {
+                driver.comments(true);
+            }
+        }
+        id
+    }
+
+    fn has_comment_listener(&self) -> bool {
+        self.subscribers
+            .borrow()
+            .iter()
+            .flatten()
+            .any(|s| matches!(s.sink, Sink::Comment(_)))
+    }
+
+    /// A comment arrived (only while someone listens); `text` is what
+    /// follows the colon, one leading space stripped as from a field value.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+    pub(crate) fn comment(&self, text: &str) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        let text = text.strip_prefix(' ').unwrap_or(text);
+        self.dispatch(|sink| {
+            if let Sink::Comment(callback) = sink {
+                if let Ok(mut callback) = callback.try_borrow_mut() {
+                    callback(text);
+                }
+            }
+        });
+    }
+
+    /// The source met its end sentinel: closed for good, cleanly. State
+    /// listeners hear it (with `finished`); error listeners do not, it is no
+    /// error; streams end after what they hold.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+    pub(crate) fn finished(&self) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        self.state.set(ReadyState::Closed);
+        {
+            let mut progress = self.progress.borrow_mut();
+            progress.delay = None;
+            progress.next_attempt_at = None;
+            progress.finished = true;
+        }
+        self.state_changed();
+        self.each_stream(Queue::close);
+    }
+
+    /// Closes the connection under way, if any, and opens a new one now;
+    /// a closed source comes back to life, its listeners still registered
+    /// (streams that ended stay ended).
+    pub(crate) fn reconnect(&self) {
+        let Some(driver) = self.driver().filter(|driver| driver.can_reconnect()) else {
+            return;
+        };
+        self.state.set(ReadyState::Connecting);
+        {
+            let mut progress = self.progress.borrow_mut();
+            progress.attempt = 0;
+            progress.delay = None;
+            progress.next_attempt_at = None;
+            progress.finished = false;
+        }
+        driver.reconnect();
+        self.state_changed();
+    }
+
+    fn each_stream(&self, mut f: impl FnMut(&Queue)) {
+        let queues: Vec<Rc<Queue>> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .flatten()
+            .filter_map(|s| match &s.sink {
+                Sink::Stream(_, queue) => Some(Rc::clone(queue)),
+                _ => None,
+            })
+            .collect();
+        for queue in queues {
+            f(&queue);
         }
     }
 }

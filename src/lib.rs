@@ -49,6 +49,8 @@
 #![warn(rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "fetch")]
+mod end_on;
 mod error;
 mod event;
 #[cfg(any(feature = "js", feature = "shared"))]
@@ -69,6 +71,9 @@ mod transport;
 /// A spec-exact, incremental `text/event-stream` parser (no browser types).
 pub mod parse;
 
+#[cfg(feature = "fetch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+pub use end_on::EndOn;
 pub use error::Error;
 #[cfg(feature = "shared")]
 #[cfg_attr(docsrs, doc(cfg(feature = "shared")))]

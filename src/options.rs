@@ -89,6 +89,8 @@ pub struct EventSourceOptions {
     pub(crate) max_event_size: Option<usize>,
     #[cfg(feature = "shared")]
     pub(crate) shared: bool,
+    #[cfg(feature = "fetch")]
+    pub(crate) end_on: Option<crate::EndOn>,
 }
 
 impl Default for EventSourceOptions {
@@ -114,6 +116,8 @@ impl Default for EventSourceOptions {
             max_event_size: Some(crate::parse::DEFAULT_MAX_EVENT_SIZE),
             #[cfg(feature = "shared")]
             shared: false,
+            #[cfg(feature = "fetch")]
+            end_on: None,
         }
     }
 }
@@ -461,6 +465,29 @@ impl EventSourceOptions {
     #[cfg_attr(docsrs, doc(cfg(feature = "shared")))]
     pub fn shared(mut self, shared: bool) -> Self {
         self.shared = shared;
+        self
+    }
+
+    /// End the source cleanly at this event, and take a response that ends
+    /// before it for truncated (fetch transport; see [`EndOn`](crate::EndOn)).
+    /// The native transport ignores it: the browser's `EventSource` cannot
+    /// be stopped mid-event, nor tell a clean end of the response from a drop.
+    ///
+    /// ```no_run
+    /// use web_sse::{EndOn, EventSource, EventSourceOptions, Transport};
+    ///
+    /// let options = EventSourceOptions::new()
+    ///     .transport(Transport::Fetch)
+    ///     .method("POST")
+    ///     .body(r#"{"prompt":"hello"}"#)
+    ///     .end_on(EndOn::data("[DONE]"));
+    /// let source = EventSource::with_options("/v1/chat", &options)?;
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    #[cfg(feature = "fetch")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fetch")))]
+    pub fn end_on(mut self, end: crate::EndOn) -> Self {
+        self.end_on = Some(end);
         self
     }
 

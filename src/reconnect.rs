@@ -122,6 +122,11 @@ impl Backoff {
         }
     }
 
+    /// Starts counting again, as for a new source: a reconnect the page asked for.
+    pub(crate) fn reset(&mut self) {
+        *self = Backoff::new(self.policy);
+    }
+
     /// Consecutive attempts that have not led to a stable connection.
     pub(crate) fn attempt(&self) -> u32 {
         self.attempt

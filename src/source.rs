@@ -230,6 +230,65 @@ impl EventSource {
         self.hub.close();
     }
 
+    /// Closes the current connection, if any, and opens a new one now,
+    /// with the last event ID: on the fetch transport as `Last-Event-ID`,
+    /// on the native transport in the query parameter named by
+    /// [`EventSourceOptions::last_event_id_param`] (a new browser object
+    /// cannot send the header). The reconnect policy starts counting again.
+    ///
+    /// It works in every state: on an open source (new credentials on the
+    /// server's side, new filters), on one waiting to reconnect (now rather
+    /// than after the delay), and on a closed one, whether the page closed
+    /// it, the source failed for good, or it met its
+    /// [`end_on`](EventSourceOptions::end_on) sentinel. The source becomes
+    /// `Connecting` (state listeners hear it; error listeners do not: nothing
+    /// failed), then `Open`. Listeners stay registered and keep receiving;
+    /// streams that are still running keep receiving too. A stream that has
+    /// already ended (it yielded `None` after a close or a fatal error) stays
+    /// ended: make a new one. A source read from a stream
+    /// (`from_stream`, `from_readable_stream`) cannot reconnect, nor can a
+    /// shared one yet: they ignore this.
+    ///
+    /// ```no_run
+    /// # let source = web_sse::EventSource::new("/events")?;
+    /// let _revive = source.on_error(|event| {
+    ///     if event.is_fatal() {
+    ///         // Show a "retry" button that calls source.reconnect().
+    ///     }
+    /// });
+    /// source.reconnect();
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    pub fn reconnect(&self) {
+        self.hub.reconnect();
+    }
+
+    /// Calls `callback` with the text of each comment line (`: keep-alive`),
+    /// in order among the events: what follows the colon, one leading space
+    /// stripped, as from a field value (`"keep-alive"`). Servers send them as
+    /// heartbeats; watch them to know the connection is alive.
+    ///
+    /// The text is lent from the parser: nothing is allocated for a comment,
+    /// and while no comment listener is registered the transport does not
+    /// hand comments over at all. On the native transport the browser hides
+    /// comments, so the callback is never called there.
+    ///
+    /// ```no_run
+    /// # let source = web_sse::EventSource::new("/events")?;
+    /// let _heartbeat = source.on_comment(|text| {
+    ///     if text == "keep-alive" {
+    ///         // The connection is alive.
+    ///     }
+    /// });
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    pub fn on_comment<F>(&self, callback: F) -> Listener
+    where
+        F: FnMut(&str) + 'static,
+    {
+        Listener::new(Rc::downgrade(&self.hub), self.hub.on_comment(callback))
+    }
+
     /// Calls `callback` each time the connection opens, including after a
     /// reconnect.
     pub fn on_open<F>(&self, callback: F) -> Listener

@@ -40,6 +40,8 @@ pub enum Signal {
     Problem = 4,
     /// The reconnect state: `{attempt, delay, nextAttemptAt}`.
     State = 5,
+    /// The end sentinel was met: the source is over, cleanly.
+    Finished = 6,
 }
 /// The largest batch allocation kept from one chunk to the next.
 const BATCH_KEEP: usize = 256 * 1024;
@@ -133,6 +135,30 @@ impl FetchTransport {
     }
 }
 
+#[wasm_bindgen]
+impl FetchTransport {
+    /// Ends the source cleanly at an event whose `data` (`kind` "data") or
+    /// type ("event") is `value`; "js" when the class matches a predicate
+    /// itself, so that only an early end (truncated) is seen here.
+    /// `delivered`: the sentinel is dispatched before the end. Called right
+    /// after the constructor, before the task reads anything.
+    #[wasm_bindgen(js_name = endOn)]
+    pub fn end_on(&self, kind: &str, value: &str, delivered: bool) {
+        let end = match kind {
+            "data" => crate::EndOn::data(value),
+            "event" => crate::EndOn::event(value),
+            _ => crate::EndOn::elsewhere(),
+        };
+        *self.control.end_on.borrow_mut() = Some(end.delivered(delivered));
+    }
+
+    /// Whether the page listens to comments: they cross, in the batches,
+    /// only then.
+    pub fn comments(&self, on: bool) {
+        self.control.comments.set(on);
+    }
+}
+
 // The class frees the object to close it (`free()`): the request is aborted,
 // no reconnect follows, and nothing more is dispatched.
 impl Drop for FetchTransport {
@@ -174,6 +200,19 @@ impl Output for JsOutput {
 
     fn event(&self, event: Event<'_>) {
         encode_event(&mut self.batch.borrow_mut(), &event);
+    }
+
+    /// In the batch as an event of no type, which no event has (an empty
+    /// `event:` field means `message`).
+    fn comment(&self, text: &str) {
+        let mut batch = self.batch.borrow_mut();
+        batch.push('\r');
+        batch.push_str(text.strip_prefix(' ').unwrap_or(text));
+        batch.push_str("\r\r");
+    }
+
+    fn finished(&self) {
+        self.send(Signal::Finished, &JsValue::UNDEFINED);
     }
 
     fn flush(&self, parser: &Parser) {
@@ -247,7 +286,8 @@ fn millis_to_duration(millis: f64) -> Duration {
 }
 
 /// A batch is one string, so that a chunk's events cross into JS in one
-/// call: `type\rdata\rid\r` per event, then the source's last event ID and
+/// call: `type\rdata\rid\r` per event (`\rtext\r\r` per comment, while the
+/// page listens to them), then the source's last event ID and
 /// reconnection time (`id\rmillis`, empty without `retry:`). No field can
 /// hold a CR, which ends lines in the stream.
 fn encode_event(batch: &mut String, event: &Event<'_>) {

@@ -32,7 +32,6 @@ use super::replay;
 use super::request::RequestSpec;
 use super::task::{
     global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, HubOutput, Output,
-    TaskDriver,
 };
 use crate::error::message_of;
 use crate::hub::Hub;
@@ -54,7 +53,9 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
             .with_overflow(options.overflow),
     );
     let control = start(&url, options, Box::new(HubOutput::new(Rc::downgrade(&hub))))?;
-    hub.set_driver(Box::new(TaskDriver(control)));
+    hub.set_driver(Box::new(super::restart::FetchDriver::new(
+        &url, options, &hub, control,
+    )));
     Ok(hub)
 }
 
@@ -70,6 +71,8 @@ pub(crate) fn start(
     if let Some(id) = &options.last_event_id {
         parser.set_last_event_id(id);
     }
+    *control.end_on.borrow_mut() = options.end_on.clone();
+    control.remember(&parser);
     let plan = Plan {
         policy: options.policy(),
         idle: options.idle(),
@@ -95,6 +98,8 @@ enum Ended {
     Refresh(u16),
     /// Closed by the page, or nobody holds the source any more.
     Closed,
+    /// The end sentinel was met: the end, cleanly.
+    Finished,
 }
 
 async fn run(
@@ -146,6 +151,10 @@ async fn run(
         }
         let error = match ended {
             Ended::Closed => return,
+            Ended::Finished => {
+                output.finished();
+                return;
+            }
             Ended::Fatal(error) => {
                 output.ended(Some(error));
                 return;
@@ -254,12 +263,25 @@ async fn connect(
     if control.take_delivered() {
         backoff.delivered();
     }
-    match end {
+    let ended = match end {
         // A clean end of the body reconnects, as a drop does.
         BodyEnd::Done => Ended::Retry(None),
         BodyEnd::Gone => Ended::Closed,
         BodyEnd::Failed(exception) => network_error(control, &spec.url, &exception),
         BodyEnd::Idle => timed_out(control, spec, idle),
+        BodyEnd::Finished => {
+            // The server may keep the connection open after the sentinel.
+            control.abort_request();
+            Ended::Finished
+        }
+    };
+    match ended {
+        Ended::Retry(cause) if control.expects_end() => Ended::Retry(Some(Error::Truncated {
+            url: spec.url.clone(),
+            last_event_id: parser.last_event_id().to_owned(),
+            cause: cause.map(Box::new),
+        })),
+        ended => ended,
     }
 }
 

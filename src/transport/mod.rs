@@ -21,6 +21,7 @@ mod online;
 mod replay;
 #[cfg(feature = "fetch")]
 mod request;
+mod restart;
 #[cfg(feature = "shared")]
 pub(crate) mod shared;
 #[cfg(feature = "fetch")]

@@ -353,6 +353,26 @@ impl Driver for Native {
         drop((connection, wait, idle));
     }
 
+    fn can_reconnect(&self) -> bool {
+        true
+    }
+
+    fn reconnect(&self) {
+        let inner = &self.0;
+        inner.closed.set(false);
+        let connection = inner.connection.replace(None);
+        let wait = inner.wait.replace(None);
+        let idle = inner.idle_timer.replace(None);
+        drop((connection, wait, idle));
+        if let Some(backoff) = inner.backoff.borrow_mut().as_mut() {
+            backoff.reset();
+        }
+        inner.delivered.set(false);
+        // A new browser object: it sends the last event ID only in the query
+        // parameter, when one is named.
+        Rc::clone(inner).reopen();
+    }
+
     fn raw(&self) -> Option<web_sys::EventSource> {
         self.0
             .connection

@@ -42,7 +42,7 @@ pub(crate) fn from_readable(stream: &web_sys::ReadableStream) -> Result<Rc<Hub>,
         let error = match read_body(reader, &mut parser, URL, output, &control, None).await {
             BodyEnd::Done => None,
             // No idle timeout on a stream the page hands over.
-            BodyEnd::Gone | BodyEnd::Idle => return,
+            BodyEnd::Gone | BodyEnd::Idle | BodyEnd::Finished => return,
             BodyEnd::Failed(exception) => Some(Error::Stream {
                 message: message_of(&exception),
             }),

@@ -38,11 +38,44 @@ pub(crate) struct Control {
     abort: RefCell<Option<web_sys::AbortController>>,
     reader: RefCell<Option<web_sys::ReadableStreamDefaultReader>>,
     waker: RefCell<Option<Waker>>,
+    /// The sentinel that ends the source cleanly, if any.
+    pub(crate) end_on: RefCell<Option<crate::EndOn>>,
+    /// The sentinel was met: nothing more is delivered.
+    finished: Cell<bool>,
+    /// Someone listens to comments: only then are they handed over.
+    pub(crate) comments: Cell<bool>,
+    /// The parser's last event ID after the last chunk, for a restart.
+    last_event_id: RefCell<String>,
 }
 
 impl Control {
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.get()
+    }
+
+    /// Whether the end sentinel was met.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.get()
+    }
+
+    /// Whether a sentinel is expected: a response that ends before it is
+    /// truncated.
+    pub(crate) fn expects_end(&self) -> bool {
+        self.end_on.borrow().is_some()
+    }
+
+    /// The last event ID as of the last chunk read.
+    pub(crate) fn last_event_id(&self) -> String {
+        self.last_event_id.borrow().clone()
+    }
+
+    pub(crate) fn remember(&self, parser: &Parser) {
+        let id = parser.last_event_id();
+        let mut kept = self.last_event_id.borrow_mut();
+        if *kept != id {
+            kept.clear();
+            kept.push_str(id);
+        }
     }
 
     /// Whether an event was delivered since the last call.
@@ -136,6 +169,13 @@ pub(crate) trait Output {
     fn alive(&self) -> bool;
     fn opened(&self, origin: &str);
     fn event(&self, event: Event<'_>);
+    /// A comment's text after the colon, as sent; called only while
+    /// [`Control::comments`] is on.
+    fn comment(&self, _text: &str) {}
+    /// The end sentinel was met: the end, cleanly.
+    fn finished(&self) {
+        self.ended(None);
+    }
     /// The end of a chunk's events; the parser holds the source's last event
     /// ID and reconnection time as they stand now.
     fn flush(&self, _parser: &Parser) {}
@@ -220,6 +260,18 @@ impl Output for HubOutput {
         }
     }
 
+    fn comment(&self, text: &str) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.comment(text);
+        }
+    }
+
+    fn finished(&self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.finished();
+        }
+    }
+
     fn reconnecting(&self, error: Option<Error>, attempt: u32, delay: Duration) {
         if let Some(hub) = self.hub.upgrade() {
             hub.reconnecting(error, Some((attempt, delay)));
@@ -265,7 +317,8 @@ impl Output for HubOutput {
 
 /// Parses one chunk and reports its items, in stream order. Nothing is
 /// reported once the source is closed, even mid-chunk (a listener may close
-/// it).
+/// it), nor after the end sentinel. Comments cross only while someone
+/// listens: otherwise no text of theirs leaves the parser.
 pub(crate) fn feed(
     parser: &mut Parser,
     chunk: &[u8],
@@ -273,16 +326,31 @@ pub(crate) fn feed(
     output: &dyn Output,
     control: &Control,
 ) {
+    let end_on = control.end_on.borrow();
+    let comments = control.comments.get();
     parser.feed_reporting(
         chunk,
         |item| {
-            if let (Item::Event(event), false) = (item, control.is_closed()) {
-                control.delivered.set(true);
-                output.event(event);
+            if control.is_closed() || control.is_finished() {
+                return;
+            }
+            match item {
+                Item::Event(event) => {
+                    if let Some(end) = end_on.as_ref().filter(|end| end.matches(&event)) {
+                        control.finished.set(true);
+                        if !end.is_delivered() {
+                            return;
+                        }
+                    }
+                    control.delivered.set(true);
+                    output.event(event);
+                }
+                Item::Comment(text) if comments => output.comment(&text),
+                _ => {}
             }
         },
         |error| {
-            if !control.is_closed() {
+            if !control.is_closed() && !control.is_finished() {
                 output.problem(Error::Parse {
                     url: url.to_owned(),
                     error,
@@ -290,6 +358,8 @@ pub(crate) fn feed(
             }
         },
     );
+    drop(end_on);
+    control.remember(parser);
     output.flush(parser);
 }
 
@@ -337,6 +407,8 @@ pub(crate) enum BodyEnd {
     Failed(JsValue),
     /// Nothing arrived for the idle timeout.
     Idle,
+    /// The end sentinel was met; the body is left unread.
+    Finished,
 }
 
 /// The next chunk of `reader`: `Ok(None)` at the end, `Err` with the
@@ -407,6 +479,9 @@ pub(crate) async fn read_body(
                 value.subarray(start, stop).copy_to(&mut chunk);
             }
             feed(parser, &chunk, url, output, control);
+            if control.is_finished() {
+                break 'read BodyEnd::Finished;
+            }
             start = stop;
             make_room(output, control).await;
             if control.is_closed() || !output.alive() {

@@ -55,7 +55,7 @@ for (const mode of ['module', 'global']) {
             tag: Object.prototype.toString.call(source),
             length: Class.length,
             constants: Object.getOwnPropertyDescriptor(Class, 'OPEN'),
-            keys: Object.keys(Object.getPrototypeOf(source)).filter((key) => !/^(events|jsonEvents|addJsonListener|removeJsonListener|lastEventId|reconnectionTime|attempt|retryDelay|nextAttemptAt|lastError|shared)$/.test(key)).sort(),
+            keys: Object.keys(Object.getPrototypeOf(source)).filter((key) => !/^(events|jsonEvents|addJsonListener|removeJsonListener|lastEventId|reconnectionTime|attempt|retryDelay|nextAttemptAt|lastError|shared|reconnect)$/.test(key)).sort(),
             returned,
             seen,
           };

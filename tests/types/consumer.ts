@@ -136,3 +136,22 @@ new EventSource('/events', { reconnect: 'always' });
 bounded.lagged = 0;
 // @ts-expect-error: `attempt` is read-only
 resilient.attempt = 0;
+
+// Clean ends, comments and reconnect().
+const chat = new EventSource('/v1/chat', { transport: 'fetch', method: 'POST', body: '{}', endOn: '[DONE]' });
+chat.addEventListener('close', (event) => {
+  const reason: 'end' = event.reason;
+  return reason;
+});
+chat.addEventListener('comment', (event) => {
+  const text: string = event.data;
+  return text;
+});
+chat.addEventListener('error', (event) => event.kind === 'truncated' && event.lastEventId);
+chat.reconnect();
+const ended = new EventSource('/s', { transport: 'fetch', endOn: { event: 'end', delivered: true } });
+const judged = new EventSource('/s', { transport: 'fetch', endOn: (event) => event.data.includes('"stop"') });
+ended.close();
+judged.close();
+// @ts-expect-error endOn is a string, a predicate or one of its objects
+new EventSource('/s', { transport: 'fetch', endOn: 42 });

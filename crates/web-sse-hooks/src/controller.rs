@@ -129,10 +129,23 @@ impl Controller {
         }
     }
 
-    /// Closes the connection, if any, and opens a new one.
+    /// Closes the connection, if any, and opens a new one now: the same
+    /// source, through [`EventSource::reconnect`], so that it resumes from
+    /// the last event ID and every listener (a JSON subscription too) stays;
+    /// also after the source gave up. Without a source yet, it connects.
     pub fn reconnect(&self) {
-        self.inner.state.borrow_mut().wanted = true;
-        self.connect();
+        let source = {
+            let mut state = self.inner.state.borrow_mut();
+            state.wanted = true;
+            state.connection.as_ref().map(|c| Rc::clone(&c.source))
+        };
+        let Some(source) = source else {
+            self.connect();
+            return;
+        };
+        (self.inner.sink.error)(None);
+        source.reconnect();
+        (self.inner.sink.ready_state)(source.ready_state());
     }
 
     /// Closes the connection and cancels a pending reconnect. The state
