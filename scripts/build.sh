@@ -34,6 +34,9 @@ wasm="$out/web_sse_bg.wasm"
   --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
   -o "$wasm.opt" "$wasm"
 mv "$wasm.opt" "$wasm"
+# Short import names, in the wasm and the glue alike (the generated ones end in
+# a hash that gzip cannot compress).
+node scripts/minify-imports.mjs "$wasm" "$out/web_sse.js"
 
 # Every hand-written module of the entry: index.js imports most of them, and
 # loads shared-host.js, shared.js and the glue (web_sse.js) only when a source needs them.
