@@ -30,7 +30,7 @@ wasm_opt="$root/node_modules/.bin/wasm-opt"
   exit 1
 }
 wasm="$out/web_sse_bg.wasm"
-"$wasm_opt" -Oz --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+"$wasm_opt" -Oz --converge --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
   -o "$wasm.opt" "$wasm"
 mv "$wasm.opt" "$wasm"
