@@ -30,10 +30,13 @@ wasm_opt="$root/node_modules/.bin/wasm-opt"
   exit 1
 }
 wasm="$out/web_sse_bg.wasm"
-"$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+"$wasm_opt" -Oz --converge --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers \
   -o "$wasm.opt" "$wasm"
 mv "$wasm.opt" "$wasm"
+# Short import names, in the wasm and the glue alike (the generated ones end in
+# a hash that gzip cannot compress).
+node scripts/minify-imports.mjs "$wasm" "$out/web_sse.js"
 
 # Every hand-written module of the entry: index.js imports most of them, and
 # loads shared-host.js, shared.js and the glue (web_sse.js) only when a source needs them.

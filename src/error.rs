@@ -59,9 +59,10 @@ pub enum Error {
     /// Fatal unless the status was chosen with
     /// [`EventSourceOptions::retry_on_status`](crate::EventSourceOptions::retry_on_status).
     #[error(
-        "the event source at {url} answered HTTP {status} {status_text}, not a 200 event stream; \
+        "the event source at {url} answered HTTP {} {status_text}, not a 200 event stream; \
          check the server (the response body is in this error), or retry this status with \
-         EventSourceOptions::retry_on_status"
+         EventSourceOptions::retry_on_status",
+        u64::from(*.status)
     )]
     Http {
         /// The source's URL.
@@ -186,7 +187,8 @@ pub enum Error {
     /// connection; the source is closed. The last failure is in
     /// [`ConnectionState::last_error`](crate::ConnectionState::last_error).
     #[error(
-        "the event source at {url} gave up after {attempts} reconnection attempts; check the server, then open a new EventSource (or raise ReconnectPolicy::max_attempts)"
+        "the event source at {url} gave up after {} reconnection attempts; check the server, then open a new EventSource (or raise ReconnectPolicy::max_attempts)",
+        u64::from(*.attempts)
     )]
     AttemptsExhausted {
         /// The source's URL.

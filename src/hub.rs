@@ -297,7 +297,7 @@ impl Hub {
                     Some(crate::reconnect::now() + delay.as_secs_f64() * 1000.0);
             }
             if error.is_some() {
-                progress.last_error.clone_from(&error);
+                progress.last_error = error.clone();
             }
         }
         self.state_changed();
@@ -335,7 +335,7 @@ impl Hub {
             progress.delay = None;
             progress.next_attempt_at = None;
             if error.is_some() {
-                progress.last_error.clone_from(&error);
+                progress.last_error = error.clone();
             }
         }
         self.state_changed();
