@@ -21,6 +21,7 @@ mod online;
 mod replay;
 #[cfg(feature = "fetch")]
 mod request;
+#[cfg(feature = "fetch")]
 mod restart;
 #[cfg(feature = "shared")]
 pub(crate) mod shared;
