@@ -30,11 +30,8 @@ use super::cors;
 use super::online::{is_online, on_online};
 use super::replay;
 use super::request::RequestSpec;
-use super::task::{
-    global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, HubOutput, Output,
-};
+use super::task::{global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, Output};
 use crate::error::message_of;
-use crate::hub::Hub;
 use crate::parse::Parser;
 use crate::reconnect::{now, random, Backoff};
 use crate::{Attempt, Error, EventSourceOptions, ReconnectPolicy};
@@ -44,20 +41,6 @@ use crate::{Attempt, Error, EventSourceOptions, ReconnectPolicy};
 pub(crate) const DEFAULT_RETRY: Duration = Duration::from_secs(3);
 /// How much of an error response's body an [`Error::Http`] keeps.
 const BODY_LIMIT: usize = 1024;
-
-pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
-    let url = super::resolve(url)?;
-    let hub = Rc::new(
-        Hub::new(url.clone(), options.with_credentials)
-            .with_stream_capacity(options.stream_capacity)
-            .with_overflow(options.overflow),
-    );
-    let control = start(&url, options, Box::new(HubOutput::new(Rc::downgrade(&hub))))?;
-    hub.set_driver(Box::new(super::restart::FetchDriver::new(
-        &url, options, &hub, control,
-    )));
-    Ok(hub)
-}
 
 /// Starts the connection task, which reports to `output` until it ends.
 pub(crate) fn start(

@@ -39,7 +39,7 @@ pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
     match options.transport {
         Transport::Native => native::open(url, options),
         #[cfg(feature = "fetch")]
-        Transport::Fetch => fetch::open(url, options),
+        Transport::Fetch => restart::open(url, options),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The fetch transport's driver for Rust sources: it can restart the
+//! Rust sources on the fetch transport: [`open`], and the driver that can restart the
 //! connection task on demand ([`EventSource::reconnect`](crate::EventSource::reconnect)),
 //! also after the task ended (a close, a fatal error, the end sentinel).
 //!
@@ -12,7 +12,20 @@ use std::rc::{Rc, Weak};
 use super::fetch::start;
 use super::task::{Control, HubOutput};
 use crate::hub::{Driver, Hub};
-use crate::EventSourceOptions;
+use crate::{Error, EventSourceOptions};
+
+/// Opens a Rust source on the fetch transport, driven by a [`FetchDriver`].
+pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, Error> {
+    let url = super::resolve(url)?;
+    let hub = Rc::new(
+        Hub::new(url.clone(), options.with_credentials)
+            .with_stream_capacity(options.stream_capacity)
+            .with_overflow(options.overflow),
+    );
+    let control = start(&url, options, Box::new(HubOutput::new(Rc::downgrade(&hub))))?;
+    hub.set_driver(Box::new(FetchDriver::new(&url, options, &hub, control)));
+    Ok(hub)
+}
 
 pub(super) struct FetchDriver {
     /// Resolved.
