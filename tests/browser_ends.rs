@@ -19,6 +19,7 @@ use web_sse::{Error, EventSource, EventSourceOptions, EventStream, ReadyState};
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Every item until the stream ends, which must be within `ms`.
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))] // every caller is a fetch test
 async fn drain(stream: &mut EventStream, ms: u32, what: &str) -> Vec<Result<String, Error>> {
     within(ms, what, async {
         let mut items = Vec::new();
