@@ -342,6 +342,7 @@ package_module!(
     "/js/connect.js" as Connect,
     "/js/native.js" as Native,
     "/js/parsed.js" as Parsed,
+    "/js/request.js" as RequestFunctions,
     "/js/wasm.js" as Wasm,
 );
 
