@@ -4,9 +4,7 @@
 // replay rule (`replay`), checked by what the fixture recorded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { HOST, eventually, openHarness, root, startHarness } from './helpers.mjs';
+import { HOST, openHarness, startFixture, startHarness } from './helpers.mjs';
 
 const FIXTURE_PORT = 18787;
 const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
@@ -20,11 +18,7 @@ const stats = (k) => fetch(`${FIXTURE}/stats?key=${k}`).then((r) => r.json());
 const key = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
 
 before(async () => {
-  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
-    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
-    stdio: 'ignore',
-  });
-  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  fixture = await startFixture(FIXTURE_PORT);
   harness = await startHarness();
   ({ page } = await openHarness(harness));
 });

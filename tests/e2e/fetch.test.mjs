@@ -5,9 +5,7 @@
 // CORS refusal, resuming by query parameter, the event size limit.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { HOST, eventually, openHarness, root, startHarness } from './helpers.mjs';
+import { HOST, openHarness, startFixture, startHarness } from './helpers.mjs';
 
 const FIXTURE_PORT = 18787;
 const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
@@ -20,11 +18,7 @@ let errors;
 const run = (fn, arg) => page.evaluate(fn, arg);
 
 before(async () => {
-  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
-    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
-    stdio: 'ignore',
-  });
-  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  fixture = await startFixture(FIXTURE_PORT);
   harness = await startHarness();
   ({ page, errors } = await openHarness(harness));
 });

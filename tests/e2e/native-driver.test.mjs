@@ -7,10 +7,9 @@
 // interprets it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { HOST, eventually, openHarness, root, startHarness } from './helpers.mjs';
+import { HOST, openHarness, root, startFixture, startHarness } from './helpers.mjs';
 
 const spec = JSON.parse(fs.readFileSync(path.join(root, 'tests', 'data', 'native-driver.json'), 'utf8'));
 
@@ -24,11 +23,7 @@ let page;
 let errors;
 
 before(async () => {
-  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
-    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
-    stdio: 'ignore',
-  });
-  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  fixture = await startFixture(FIXTURE_PORT);
   harness = await startHarness({ port: PAGE_PORT });
   ({ page, errors } = await openHarness(harness));
 });

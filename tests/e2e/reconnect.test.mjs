@@ -10,9 +10,7 @@
 // tolerance for the round trip, instead of sleeping and hoping.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { HOST, eventually, openHarness, root, sleep, startHarness } from './helpers.mjs';
+import { HOST, eventually, openHarness, sleep, startFixture, startHarness } from './helpers.mjs';
 
 const FIXTURE_PORT = 18788;
 const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
@@ -28,11 +26,7 @@ let errors;
 const run = (fn, arg) => page.evaluate(fn, arg);
 
 before(async () => {
-  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
-    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
-    stdio: 'ignore',
-  });
-  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  fixture = await startFixture(FIXTURE_PORT);
   harness = await startHarness({ port: PAGE_PORT });
   ({ page, errors } = await openHarness(harness));
 });

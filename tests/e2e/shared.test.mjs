@@ -5,9 +5,8 @@
 // every 20 ms on one timeline per key, resuming after the ID it is given.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { HOST, eventually, launchBrowser, requirePackage, root } from './helpers.mjs';
+import { HOST, eventually, launchBrowser, requirePackage, root, startFixture } from './helpers.mjs';
 import { startServer } from '../../www/server.mjs';
 
 const FIXTURE_PORT = 18789;
@@ -21,11 +20,7 @@ let browser;
 
 before(async () => {
   await requirePackage();
-  fixture = spawn(process.execPath, [path.join(root, 'tests', 'fixture', 'server.mjs')], {
-    env: { ...process.env, PORT: String(FIXTURE_PORT), HOST },
-    stdio: 'ignore',
-  });
-  await eventually('the fixture server', () => fetch(`${FIXTURE}/health`).then((r) => r.ok, () => false));
+  fixture = await startFixture(FIXTURE_PORT);
   server = await startServer({ host: HOST, port: PAGE_PORT, staticDirs: { '/harness/': path.join(root, 'tests', 'e2e') } });
   browser = await launchBrowser();
 });
