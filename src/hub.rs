@@ -326,19 +326,14 @@ impl Hub {
     /// for `fromReadableStream` says, even for a clean end of the stream);
     /// streams yield the error, if there is one, and end.
     pub(crate) fn ended(&self, error: Option<Error>) {
-        if self.state.get() == ReadyState::Closed {
-            return;
-        }
-        self.state.set(ReadyState::Closed);
-        {
-            let mut progress = self.progress.borrow_mut();
-            progress.delay = None;
-            progress.next_attempt_at = None;
+        let closed = self.close_for_good(|progress| {
             if error.is_some() {
                 progress.last_error = error.clone();
             }
+        });
+        if !closed {
+            return;
         }
-        self.state_changed();
         let event = ErrorEvent::new(ReadyState::Closed, error.clone());
         self.dispatch(|sink| match sink {
             Sink::Error(callback) => call(callback, &event),
@@ -581,18 +576,27 @@ impl Hub {
     /// error; streams end after what they hold.
     #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     pub(crate) fn finished(&self) {
+        if self.close_for_good(|progress| progress.finished = true) {
+            self.each_stream(Queue::close);
+        }
+    }
+
+    /// The one way into the final `Closed` state: no wait is pending any
+    /// more, `mark` records how it ended, and state listeners hear it.
+    /// `false` when the source was closed already.
+    fn close_for_good(&self, mark: impl FnOnce(&mut ConnectionState)) -> bool {
         if self.state.get() == ReadyState::Closed {
-            return;
+            return false;
         }
         self.state.set(ReadyState::Closed);
         {
             let mut progress = self.progress.borrow_mut();
             progress.delay = None;
             progress.next_attempt_at = None;
-            progress.finished = true;
+            mark(&mut progress);
         }
         self.state_changed();
-        self.each_stream(Queue::close);
+        true
     }
 
     /// Closes the connection under way, if any, and opens a new one now;
