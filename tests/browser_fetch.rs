@@ -5,9 +5,6 @@
 
 mod browser_support;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use browser_support::*;
 use futures::stream::FusedStream;
 use wasm_bindgen_test::*;
@@ -17,16 +14,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 fn fetch() -> EventSourceOptions {
     EventSourceOptions::new().transport(Transport::Fetch)
-}
-
-/// Records every error event.
-fn record_errors(source: &EventSource) -> (Rc<RefCell<Vec<ErrorEvent>>>, web_sse::Listener) {
-    let errors = Rc::new(RefCell::new(Vec::new()));
-    let listener = source.on_error({
-        let errors = errors.clone();
-        move |e| errors.borrow_mut().push(e.clone())
-    });
-    (errors, listener)
 }
 
 #[wasm_bindgen_test]

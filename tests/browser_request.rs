@@ -36,16 +36,6 @@ async fn recorded(key: &str, name: &str) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Records every error event.
-fn record_errors(source: &EventSource) -> (Rc<RefCell<Vec<ErrorEvent>>>, web_sse::Listener) {
-    let errors = Rc::new(RefCell::new(Vec::new()));
-    let listener = source.on_error({
-        let errors = errors.clone();
-        move |e| errors.borrow_mut().push(e.clone())
-    });
-    (errors, listener)
-}
-
 /// The `token` events' JSON field `name`, for the first `n` connections.
 async fn tokens(source: &EventSource, n: usize, name: &str) -> Vec<String> {
     let mut events = source.subscribe(&["token"]);

@@ -229,3 +229,18 @@ pub fn json_field(text: &str, name: &str) -> JsValue {
     let json = js_sys::JSON::parse(text).unwrap_or_else(|_| panic!("not JSON: {text}"));
     js_sys::Reflect::get(&json, &JsValue::from_str(name)).expect("field")
 }
+
+/// Records every error event of `source`, while the listener lives.
+pub fn record_errors(
+    source: &EventSource,
+) -> (
+    std::rc::Rc<std::cell::RefCell<Vec<web_sse::ErrorEvent>>>,
+    web_sse::Listener,
+) {
+    let errors = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let listener = source.on_error({
+        let errors = errors.clone();
+        move |e| errors.borrow_mut().push(e.clone())
+    });
+    (errors, listener)
+}
