@@ -43,8 +43,14 @@ pub enum Signal {
     /// The end sentinel was met: the source is over, cleanly.
     Finished = 6,
 }
-/// The largest batch allocation kept from one chunk to the next.
-const BATCH_KEEP: usize = 256 * 1024;
+/// The largest batch allocation kept from one slice to the next.
+const BATCH_KEEP: usize = 64 * 1024;
+/// The bytes parsed, and dispatched as one batch, at a time. The browser
+/// hands over whatever the socket buffered while the page was busy, several
+/// megabytes after a stall: parsed whole, such a chunk would size the copy,
+/// the batch and the allocator's high-water mark, which wasm memory never
+/// gives back.
+const SLICE: usize = 64 * 1024;
 
 /// A fetch-transport connection for the JS class.
 #[wasm_bindgen]
@@ -215,6 +221,10 @@ impl Output for JsOutput {
         self.send(Signal::Finished, &JsValue::UNDEFINED);
     }
 
+    fn slice_len(&self) -> usize {
+        SLICE
+    }
+
     fn flush(&self, parser: &Parser) {
         let mut batch = std::mem::take(&mut *self.batch.borrow_mut());
         let mut state = self.state.borrow_mut();
@@ -291,6 +301,9 @@ fn millis_to_duration(millis: f64) -> Duration {
 /// reconnection time (`id\rmillis`, empty without `retry:`). No field can
 /// hold a CR, which ends lines in the stream.
 fn encode_event(batch: &mut String, event: &Event<'_>) {
+    // Exactly, for a large event: doubling from a small batch would hold up
+    // to twice its size.
+    batch.reserve(event.event_type.len() + event.data.len() + event.last_event_id.len() + 3);
     for field in [&event.event_type, &event.data, &event.last_event_id] {
         batch.push_str(field);
         batch.push('\r');

@@ -414,7 +414,7 @@ impl Parser {
         line.extend_from_slice(tail);
         let result = self.process_line(&line, on_item);
         line.clear();
-        self.line = line;
+        self.line = release_if_large(line);
         result
     }
 
@@ -529,7 +529,22 @@ impl Parser {
             last_event_id: Cow::Borrowed(&self.last_event_id),
         }));
         self.data.clear();
+        self.data = release_if_large(mem::take(&mut self.data));
         self.event_type.clear();
+    }
+}
+
+/// The most buffer capacity kept once a line or an event is done with. A
+/// burst of large events would otherwise keep its largest size for the
+/// parser's life: wasm memory never shrinks, but the allocator can reuse what
+/// is freed.
+const KEEP: usize = 64 * 1024;
+
+fn release_if_large(buffer: Vec<u8>) -> Vec<u8> {
+    if buffer.capacity() > KEEP {
+        Vec::new()
+    } else {
+        buffer
     }
 }
 
@@ -610,6 +625,34 @@ mod tests {
                 assert!(held(&parser) <= 4 * limit, "{} bytes held", held(&parser));
             }
             assert!(errors >= 1, "repeating {unit:?} endlessly is an error");
+        }
+    }
+
+    #[test]
+    fn a_burst_of_large_events_gives_its_capacity_back() {
+        let big = "x".repeat(1 << 20);
+        // One event whose data comes in pieces (the data buffer), one whose
+        // line spans chunks (the line buffer), one whole in a chunk.
+        let streams: [&[&str]; 3] = [
+            &["data: ", &big, "\ndata: ", &big, "\n\n"],
+            &["data: ", &big[..1000], &big[1000..], "\n\n"],
+            &["data: ", &big, "\n\n"],
+        ];
+        for pieces in streams {
+            let mut parser = Parser::with_max_event_size(8 << 20);
+            let mut sizes = Vec::new();
+            for piece in pieces {
+                parser
+                    .feed(piece.as_bytes(), |item| {
+                        if let Item::Event(event) = item {
+                            sizes.push(event.data.len());
+                        }
+                    })
+                    .ok();
+            }
+            assert_eq!(sizes.len(), 1, "one event from {} pieces", pieces.len());
+            assert!(sizes[0] >= 1 << 20);
+            assert!(held(&parser) <= 64 * 1024, "{} bytes held after the event", held(&parser));
         }
     }
 }

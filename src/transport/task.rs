@@ -471,8 +471,8 @@ pub(crate) async fn read_body(
         while start < length {
             let stop = length.min(start.saturating_add(slice_len));
             chunk.resize((stop - start) as usize, 0);
-            // A whole chunk (the JS class's output never slices) is copied
-            // as it is, without a subarray view per chunk.
+            // A chunk no longer than a slice, the usual case, is copied as
+            // it is, without a subarray view.
             if start == 0 && stop == length {
                 value.copy_to(&mut chunk);
             } else {

@@ -280,3 +280,28 @@ test('the shared vectors through a ReadableStream, whole and byte by byte, match
 test('no unexpected page errors', () => {
   assert.deepEqual(errors, []);
 });
+
+test('a chunk of megabytes is parsed in slices: the same events, in order, as one chunk per event', async () => {
+  const got = await run(async () => {
+    // 40,000 small events with ids, a 3 MB event, and a CR-ended tail, all in
+    // one chunk; then the same stream one event per chunk.
+    const parts = [];
+    for (let i = 0; i < 40000; i += 1) parts.push(`id: ${i}\ndata: event ${i}\n\n`);
+    parts.push(`event: big\ndata: ${'y'.repeat(3 << 20)}\n\n`, 'data: last\r\r');
+    const read = async (stream) => {
+      const source = t.api.EventSource.fromReadableStream(stream);
+      const seen = [];
+      const record = (event) => seen.push(`${event.type}:${event.lastEventId}:${event.data.length}:${event.data.slice(0, 12)}`);
+      source.addEventListener('message', record);
+      source.addEventListener('big', record);
+      await t.within(20000, new Promise((resolve) => source.addEventListener('error', resolve)), 'the end of the stream');
+      return seen;
+    };
+    const whole = await read(s.of(parts.join('')));
+    const pieces = await read(s.of(...parts));
+    return { count: whole.length, same: JSON.stringify(whole) === JSON.stringify(pieces), last: whole.slice(-2) };
+  });
+  assert.equal(got.count, 40002);
+  assert.ok(got.same, 'one chunk and one chunk per event give the same events');
+  assert.deepEqual(got.last, [`big:39999:${3 << 20}:yyyyyyyyyyyy`, 'message:39999:4:last']);
+});
