@@ -652,7 +652,11 @@ mod tests {
             }
             assert_eq!(sizes.len(), 1, "one event from {} pieces", pieces.len());
             assert!(sizes[0] >= 1 << 20);
-            assert!(held(&parser) <= 64 * 1024, "{} bytes held after the event", held(&parser));
+            assert!(
+                held(&parser) <= 64 * 1024,
+                "{} bytes held after the event",
+                held(&parser)
+            );
         }
     }
 }
