@@ -26,6 +26,15 @@ extern "C" {
     // The global `fetch`, so that windows and workers both work.
     #[wasm_bindgen(js_name = fetch)]
     pub(crate) fn global_fetch(request: &web_sys::Request) -> js_sys::Promise;
+
+    /// What a reader's `read()` resolves to. Its fields are read through
+    /// getters: `Reflect::get` would build the key strings in JS on every
+    /// read, which cost more than the parsing when chunks are small.
+    type ReadResult;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> JsValue;
 }
 
 /// What the driver and its task share: the close flag, and what a close must
@@ -421,13 +430,11 @@ pub(crate) async fn read_chunk(
         Ok(result) => result,
         Err(exception) => return Some(Err(exception)),
     };
-    let done = js_sys::Reflect::get(&result, &"done".into())
-        .map(|done| done.is_truthy())
-        .unwrap_or(true);
-    if done {
+    let result: ReadResult = result.unchecked_into();
+    if result.done() {
         return Some(Ok(None));
     }
-    let value = js_sys::Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+    let value = result.value();
     Some(match value.dyn_into::<js_sys::Uint8Array>() {
         Ok(bytes) => Ok(Some(bytes)),
         Err(_) => Err(js_sys::TypeError::new("the stream's chunks must be Uint8Arrays").into()),
