@@ -58,7 +58,7 @@ function stateWords() {
     return `reconnecting in ${seconds} s (attempt ${source.attempt})`;
   }
   // The browser's own reconnect (native), or an attempt under way.
-  if (resumeFrom !== null) return source.attempt ? `reconnecting (attempt ${source.attempt})` : 'reconnecting';
+  if (resumeFrom !== null) return source.attempt ? `reconnecting now (attempt ${source.attempt})` : 'reconnecting';
   return 'connecting';
 }
 
@@ -89,6 +89,7 @@ function logState() {
 function showRole() {
   const role = source ? String(source.shared) : 'unshared';
   if (role === shownRole) return;
+  // A new source's first role is no change.
   const first = shownRole === '';
   shownRole = role;
   $('role').textContent = role;
@@ -153,6 +154,7 @@ async function followInfo(current) {
 function connect() {
   source?.close();
   closedHere = false;
+  shownRole = '';
   wentDown();
   const options = {
     transport: transport(),

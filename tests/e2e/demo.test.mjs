@@ -11,7 +11,7 @@ import { HOST, eventually, launchBrowser, requirePackage, root, sleep } from './
 
 const PORT = 18080;
 const INTERVAL_MS = 250;
-const VIEWPORT = { width: 1100, height: 1000 };
+const VIEWPORT = { width: 1100, height: 1400 };
 
 let server;
 let browser;
@@ -143,7 +143,7 @@ test('the transport switch reopens on fetch and back on native, resuming each ti
 });
 
 for (const transport of ['fetch', 'native']) {
-  test(`${transport}: a drop with 503s shows the backoff in words, then resumes without loss`, async () => {
+  test(`${transport}: a drop with 503s shows the backoff in words, then resumes without loss`, async (t) => {
     await page.check(`input[name="transport"][value="${transport}"]`);
     await eventually(`the ${transport} transport`, async () => (await page.textContent('#transport')) === transport);
     await waitForState('OPEN');
@@ -158,6 +158,7 @@ for (const transport of ['fetch', 'native']) {
       .filter((tr) => Number(tr.dataset.seq) > after)
       .map((tr) => tr.cells[2].textContent)
       .reverse(), mark);
+    t.diagnostic(`states: ${seen.join(' | ')}`);
     const waits = seen.filter((t) => /^reconnecting in \d+ s \(attempt \d+\)$/.test(t));
     const attempts = waits.map((t) => Number(/attempt (\d+)/.exec(t)[1]));
     assert.ok(attempts.length >= 2, `two waits in words: ${seen.join(' | ')}`);
@@ -246,11 +247,14 @@ test('the POST-stream panel streams the answer word by word through fromReadable
   assert.ok(early.length < answer.length, `seen while streaming: ${early}`);
 });
 
-test('screenshot of a lossless resume, and no page errors', async () => {
+test('screenshot of a lossless resume after two refusals, and no page errors', async () => {
   await page.uncheck('#with-credentials');
+  await waitForState('OPEN');
+  await page.check('#refuse');
   const before = await lastId();
   await page.click('#drop');
   await assertLosslessResume(before);
+  await page.uncheck('#refuse');
   await eventually('the server count', async () => (await page.getAttribute('#server-open', 'data-open')) === '1');
   await eventually('the state line', async () => (await page.textContent('#state-text')) === 'open');
   const out = path.join(root, 'test-output');
