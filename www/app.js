@@ -78,6 +78,8 @@ function showState() {
 
 /** The log gets each state a statechange reports, not the countdown's every second. */
 function logState() {
+  // A follower may see its leader's reconnect only as a state.
+  if (source?.readyState === EventSource.CONNECTING) wentDown();
   showState();
   if (shownState !== loggedState) {
     loggedState = shownState;
