@@ -89,15 +89,16 @@ function logState() {
 
 /** `es.shared`, with room for roles this page does not know. */
 function showRole() {
-  const role = source ? String(source.shared) : 'unshared';
+  const open = source && source.readyState !== EventSource.CLOSED;
+  const role = open ? String(source.shared) : '–';
   if (role === shownRole) return;
   // A new source's first role is no change.
   const first = shownRole === '';
   shownRole = role;
   $('role').textContent = role;
   $('role').dataset.role = role;
-  $('role-text').textContent = ROLES[role] ?? 'a role this page does not know';
-  if (!first) log('role', role);
+  $('role-text').textContent = open ? ROLES[role] ?? 'a role this page does not know' : 'no source is open';
+  if (!first && open) log('role', role);
 }
 
 function log(type, data, id = '') {
