@@ -5,12 +5,19 @@
 //
 // Serves www/ at / and the wasm-pack output pkg/ at /pkg/, and:
 //   GET /events   text/event-stream: `retry: 1000`, a `connecttime` event, an
-//                 `info` event, then every interval a `message` (id: n, data:
-//                 the server's time) and a `stats` event (JSON), `info` every
-//                 5th interval; like every stream of support/sse.mjs, with
-//                 a `: keep-alive` comment every 15 s.
-//                 Numbering resumes after the browser's Last-Event-ID.
-//   GET /stats    {"open": <open /events streams>, "total": <streams served>}
+//                 `info` event, then the server's clock: every interval a
+//                 `message` (id: n, data: the time of tick n) and a `stats`
+//                 event (JSON), `info` every 5th tick; like every stream of
+//                 support/sse.mjs, with a `: keep-alive` comment every 15 s.
+//                 The clock ticks whether anyone listens or not, so a client
+//                 that reconnects with a last event ID (the Last-Event-ID
+//                 header, or ?lastEventId=n, which a new native EventSource
+//                 must use) first gets the ticks it missed: up to 1000.
+//   GET /stats    {"open": <open streams>, "events": <open /events streams>,
+//                 "total": <streams served>}
+//   POST /drop    cuts every open /events stream (a network error to the
+//                 clients, which reconnect); with ?refuse=n the next n
+//                 /events requests are refused with a 503 first
 //   POST /chat    a streamed completion for the fromReadableStream panel: with
 //                 `Authorization: Bearer demo-token` and {"prompt": "..."},
 //                 a `token` event per word every 60 ms, then `done`
@@ -33,21 +40,51 @@ import { reply } from '../support/sse.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const INFO_EVERY = 5;
+/** The most missed ticks a resuming client is sent; older ones are gone. */
+const REPLAY_LIMIT = 1000;
+/** Timers fire this late past a tick, so the tick has surely happened. */
+const TICK_SLACK_MS = 5;
 
 /**
- * The demo's route set: /events (a clock every `intervalMs`), /stats and
- * POST /chat.
+ * The demo's route set: /events (a clock that ticks every `intervalMs`),
+ * /stats, POST /drop and POST /chat.
  */
 export function demoRoutes({ intervalMs = 1000 } = {}) {
   let total = 0;
+  let refusals = 0;
+  const clocks = new Set();
+  // Tick n happens at epoch + n × intervalMs, listened to or not: what a
+  // dropped client misses, it can ask for again.
+  const epoch = Date.now();
+  const ticks = {
+    intervalMs,
+    latest: () => Math.floor((Date.now() - epoch) / intervalMs),
+    time: (n) => new Date(epoch + n * intervalMs).toISOString(),
+    nextAt: (n) => epoch + n * intervalMs,
+  };
   return {
     ...onlyMethods(['GET', 'HEAD'], {
       '/events': (req, res, ctx) => {
+        if (refusals > 0) {
+          refusals -= 1;
+          reply(res, 503, 'refused by POST /drop?refuse=n\n');
+          return;
+        }
         total += 1;
-        clock(req, res, ctx, intervalMs);
+        const stream = clock(req, res, ctx, ticks, () => clocks.delete(stream));
+        clocks.add(stream);
       },
       '/stats': (req, res, { openStreams }) => {
-        reply(res, 200, JSON.stringify({ open: openStreams(), total }), 'application/json; charset=utf-8');
+        reply(res, 200, JSON.stringify({ open: openStreams(), events: clocks.size, total }), 'application/json; charset=utf-8');
+      },
+    }),
+    ...onlyMethods(['POST'], {
+      '/drop': (req, res, { query }) => {
+        const count = Number.parseInt(query.get('refuse') ?? '0', 10);
+        refusals = Number.isInteger(count) && count > 0 ? Math.min(count, 10) : 0;
+        const dropped = clocks.size;
+        for (const stream of clocks) stream.cut();
+        reply(res, 200, JSON.stringify({ dropped, refuse: refusals }), 'application/json; charset=utf-8');
       },
     }),
     '/chat': chat,
@@ -67,30 +104,48 @@ export function startServer({ host = HOST, port = 8080, staticDirs = {}, interva
   return serve({ host, port, routes: [demoRoutes({ intervalMs })], mounts });
 }
 
-/** GET /events: the demo's clock stream. */
-function clock(req, res, { openStream, openStreams }, intervalMs) {
-  const { every, send } = openStream();
-  // Resume the numbering where the browser left off before a reconnect.
-  const last = Number.parseInt(req.headers['last-event-id'] ?? '', 10);
-  let seq = Number.isFinite(last) && last >= 0 ? last : 0;
-  const now = () => new Date().toISOString();
-  const info = (text) => send({ event: 'info', data: text });
+/** The ID a client resumes from: the Last-Event-ID header, else ?lastEventId. */
+function resumeFrom(req, query) {
+  const text = req.headers['last-event-id'] ?? query.get('lastEventId') ?? '';
+  return /^\d+$/.test(text) ? Number(text) : null;
+}
 
-  send({ retry: 1000 });
-  send({ event: 'connecttime', data: now() });
+/** GET /events: the demo's clock stream; returns the stream. */
+function clock(req, res, { query, openStream, openStreams }, ticks, onClose) {
+  let timer;
+  const stream = openStream({}, () => {
+    clearTimeout(timer);
+    onClose();
+  });
+  const info = (text) => stream.send({ event: 'info', data: text });
+  const latest = ticks.latest();
+  const last = resumeFrom(req, query);
+  // A client from before a restart of the server (an ID ahead of the clock)
+  // starts afresh, as one without an ID does.
+  let sent = last !== null && last <= latest ? Math.max(last, latest - REPLAY_LIMIT) : latest;
+
+  const flush = () => {
+    const now = ticks.latest();
+    const events = [];
+    for (let n = sent + 1; n <= now; n += 1) events.push({ id: n, data: ticks.time(n) });
+    if (now > sent) {
+      events.push({ event: 'stats', data: JSON.stringify({ seq: now, time: ticks.time(now), clients: openStreams() }) });
+      if (now % INFO_EVERY === 0) events.push({ event: 'info', data: `${openStreams()} open stream(s) at ${ticks.time(now)}` });
+      sent = now;
+      stream.send(events);
+    }
+    timer = setTimeout(flush, ticks.nextAt(now + 1) - Date.now() + TICK_SLACK_MS);
+  };
+
+  stream.send([{ retry: 1000 }, { event: 'connecttime', data: new Date().toISOString() }]);
   // Soon after connecting, not with the first bytes, so pages see it arrive live.
   const hello = setTimeout(
-    () => info(`connected; ${openStreams()} open stream(s), a message every ${intervalMs} ms`),
-    Math.min(200, intervalMs),
+    () => info(`connected; ${openStreams()} open stream(s), a message every ${ticks.intervalMs} ms`),
+    Math.min(200, ticks.intervalMs),
   );
   res.on('close', () => clearTimeout(hello));
-  every(intervalMs, () => {
-    seq += 1;
-    const time = now();
-    send({ id: seq, data: time });
-    send({ event: 'stats', data: JSON.stringify({ seq, time, clients: openStreams() }) });
-    if (seq % INFO_EVERY === 0) info(`${openStreams()} open stream(s) at ${time}`);
-  });
+  flush();
+  return stream;
 }
 
 /** The token the demo's chat panel sends; anything else is refused. */
