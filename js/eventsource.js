@@ -1,6 +1,10 @@
-// The facade: the page's `EventSource`, a real `EventTarget` that owns one
-// connection (connect.js picks it; shared sources and streams have their
-// own) and re-dispatches its events on itself, plus async iteration and JSON.
+// The page's `EventSource` class: it extends the browser's, plus async
+// iteration and JSON. A source whose options the browser's object serves as
+// it is (connect.js's needsFacade) is the browser's own object: its events
+// are the browser's, trusted and never copied (OwnConnection). Any other is
+// a facade: a real `EventTarget` of this class that owns one connection
+// (connect.js picks it; shared sources and streams have their own) and
+// dispatches its events on itself.
 //
 // Why hand-written JS and not a wasm-bindgen class: every JS value a wasm
 // object holds is a root that the JS collector cannot trace through, so a page
@@ -10,9 +14,10 @@
 // where the collector sees the whole graph. wasm-bindgen also cannot extend
 // `EventTarget` (wasm-bindgen#210).
 
-import { connect } from './connect.js';
+import { facadeConnection } from './connect.js';
 import { endIterators, iterate } from './iterator.js';
 import { SKIPPED, parseJson } from './json.js';
+import { Native, OwnConnection } from './native.js';
 import { capacity, eventTypes, isObject } from './options.js';
 import { StreamConnection } from './parsed.js';
 import { hasRequestFunctions } from './request.js';
@@ -21,21 +26,53 @@ import { SharedConnection, canShare } from './shared-connection.js';
 const { addEventListener: addListener, removeEventListener: removeListener, dispatchEvent: dispatch } = EventTarget.prototype;
 // Module-private: only `fromReadableStream()` makes a source from a stream.
 const fromStream = Symbol('web-sse fromReadableStream');
+/** The browser's `on*` attributes, for sources that are the browser's own object. */
+const nativeHandlers = Native && Object.getOwnPropertyDescriptors(Native.prototype);
+
+/**
+ * Each source's state, by the page's object: a facade is an `EventTarget`
+ * that this class's constructor did not initialize (it returns it in place
+ * of `this`), so it cannot carry private fields; a WeakMap serves both kinds.
+ *   connection    its connection: state, `listen(type)`, `close()`, `reconnect()`
+ *   forwarded     the types the connection delivers (or tracks) so far
+ *   handlers      `on*` handlers: type -> { value, listener }; null where
+ *                 the browser's own attributes serve (the browser's object)
+ *   json          `addJsonListener`: type -> Map(callback -> listener)
+ */
+const sources = new WeakMap();
+
+/** The state of the browser's object `self`, which is the page's object. */
+function own(self) {
+  const source = { connection: new OwnConnection(self, (event) => dispatch.call(self, event)), forwarded: new Set(), handlers: null, json: new Map() };
+  sources.set(self, source);
+  return source;
+}
+
+/**
+ * The state of `self`. A browser object that the browser's own constructor
+ * made is served as the browser's methods would serve it; any other
+ * receiver is a TypeError, as native.
+ */
+function state(self) {
+  const source = sources.get(self);
+  if (source !== undefined) return source;
+  if (!nativeHandlers) throw new TypeError('Illegal invocation');
+  // The browser's brand check: a TypeError for anything but its object.
+  nativeHandlers.readyState.get.call(self);
+  return own(self);
+}
+
+// The connection delivers a type's events once the page listens to it: on
+// the native transport, only then does the browser's object get a listener
+// for it (see BrowserConnection and OwnConnection).
+function forward(source, type) {
+  if (source.forwarded.has(type)) return;
+  source.forwarded.add(type);
+  source.connection.listen(type);
+}
 
 /** A connection to a server that sends events (`text/event-stream`). */
-export class EventSource extends EventTarget {
-  /**
-   * The connection, owned here in the JS heap. Every kind answers the state
-   * the getters read, `listen(type)` and `close()`.
-   */
-  #connection;
-  /** Event types forwarded from the connection so far. */
-  #forwarded = new Set();
-  /** `on*` handlers: type -> { value, listener }. */
-  #handlers = new Map();
-  /** `addJsonListener`: type -> Map(callback -> listener). */
-  #jsonListeners = new Map();
-
+export class EventSource extends (Native ?? EventTarget) {
   // The arguments reach the browser's constructor as given, in the same
   // number, so that it applies its own conversions and throws its own
   // exceptions (SyntaxError, TypeError) for whatever the page passes. One
@@ -44,30 +81,43 @@ export class EventSource extends EventTarget {
   constructor(url) {
     // eslint-disable-next-line prefer-rest-params
     const init = arguments[1];
-    super();
-    const here = (event) => dispatch.call(this, event);
+    // Set before any connection dispatches: none does in its constructor.
+    let target = null;
+    const here = (event) => dispatch.call(target, event);
+    let connection;
     if (url === fromStream) {
-      this.#connection = new StreamConnection(init, here);
+      connection = new StreamConnection(init, here);
     } else if (isObject(init) && init.shared && canShare() && !hasRequestFunctions(init)) {
       // One connection for every tab of the origin (shared-connection.js);
       // where Web Locks or BroadcastChannel are missing, an unshared source.
-      this.#connection = new SharedConnection(url, init, here);
+      connection = new SharedConnection(url, init, here);
     } else {
-      // eslint-disable-next-line prefer-rest-params
-      this.#connection = connect(url, init, arguments, here);
+      connection = facadeConnection(url, init, here);
     }
+    if (connection === null) {
+      // The browser's own object, of this class.
+      // eslint-disable-next-line prefer-rest-params
+      super(...arguments);
+      own(this);
+      return;
+    }
+    // A real EventTarget whose prototype is this class's (or the page's subclass's).
+    target = Reflect.construct(EventTarget, [], new.target);
+    sources.set(target, { connection, forwarded: new Set(), handlers: new Map(), json: new Map() });
+    // eslint-disable-next-line no-constructor-return
+    return target;
   }
 
   get readyState() {
-    return this.#connection.readyState;
+    return state(this).connection.readyState;
   }
 
   get url() {
-    return this.#connection.url;
+    return state(this).connection.url;
   }
 
   get withCredentials() {
-    return this.#connection.withCredentials;
+    return state(this).connection.withCredentials;
   }
 
   /**
@@ -76,7 +126,7 @@ export class EventSource extends EventTarget {
    * otherwise, and where Web Locks or BroadcastChannel are missing.
    */
   get shared() {
-    return this.#connection.shared;
+    return state(this).connection.shared;
   }
 
   /**
@@ -85,7 +135,7 @@ export class EventSource extends EventTarget {
    * that have listeners: the browser does not expose it.
    */
   get lastEventId() {
-    return this.#connection.lastEventId;
+    return state(this).connection.lastEventId;
   }
 
   /**
@@ -93,22 +143,22 @@ export class EventSource extends EventTarget {
    * connection; 0 again once one stayed open for the policy's `resetAfter`.
    */
   get attempt() {
-    return this.#connection.attempt;
+    return state(this).connection.attempt;
   }
 
   /** Milliseconds of the current wait before the next attempt, or null. */
   get retryDelay() {
-    return this.#connection.retryDelay;
+    return state(this).connection.retryDelay;
   }
 
   /** When the next attempt starts (ms since the epoch, as `Date.now()`), or null. */
   get nextAttemptAt() {
-    return this.#connection.nextAttemptAt;
+    return state(this).connection.nextAttemptAt;
   }
 
   /** The last failure, as an Error with its facts (`kind`, `status`, ...), or null. */
   get lastError() {
-    return this.#connection.lastError;
+    return state(this).connection.lastError;
   }
 
   /**
@@ -117,7 +167,7 @@ export class EventSource extends EventTarget {
    * starting value, 3000.
    */
   get reconnectionTime() {
-    return this.#connection.reconnectionTime;
+    return state(this).connection.reconnectionTime;
   }
 
   /**
@@ -139,27 +189,27 @@ export class EventSource extends EventTarget {
   }
 
   get onopen() {
-    return this.#handler('open');
+    return handler(this, 'open');
   }
 
   set onopen(value) {
-    this.#setHandler('open', value);
+    setHandler(this, 'open', value);
   }
 
   get onmessage() {
-    return this.#handler('message');
+    return handler(this, 'message');
   }
 
   set onmessage(value) {
-    this.#setHandler('message', value);
+    setHandler(this, 'message', value);
   }
 
   get onerror() {
-    return this.#handler('error');
+    return handler(this, 'error');
   }
 
   set onerror(value) {
-    this.#setHandler('error', value);
+    setHandler(this, 'error', value);
   }
 
   // EventTarget's own method does the work (once, signal, capture,
@@ -172,10 +222,12 @@ export class EventSource extends EventTarget {
     }
     // Converted once, here, as WebIDL would: a Symbol throws TypeError.
     const eventType = `${type}`;
+    // EventSource.prototype.addEventListener.call(anyTarget, ...) works natively.
+    const source = sources.get(this);
+    // Before the page's listener: OwnConnection's capturing one goes first.
+    if (callback != null && source) forward(source, eventType);
     // eslint-disable-next-line prefer-rest-params
     addListener.call(this, eventType, callback, arguments[2]);
-    // EventSource.prototype.addEventListener.call(anyTarget, ...) works natively.
-    if (callback != null && #connection in this) this.#forward(eventType);
     return undefined;
   }
 
@@ -185,7 +237,7 @@ export class EventSource extends EventTarget {
    * already holds.
    */
   close() {
-    this.#connection.close();
+    state(this).connection.close();
     endIterators(this);
   }
 
@@ -200,7 +252,7 @@ export class EventSource extends EventTarget {
    * `fromReadableStream()` and shared sources ignore it.
    */
   reconnect() {
-    this.#connection.reconnect?.();
+    state(this).connection.reconnect?.();
   }
 
   /**
@@ -232,10 +284,11 @@ export class EventSource extends EventTarget {
     }
     const eventType = `${type}`;
     const once = Boolean(options?.once);
-    let byCallback = this.#jsonListeners.get(eventType);
+    const { json } = state(this);
+    let byCallback = json.get(eventType);
     if (!byCallback) {
       byCallback = new Map();
-      this.#jsonListeners.set(eventType, byCallback);
+      json.set(eventType, byCallback);
     }
     if (byCallback.has(listener)) return;
     const wrapper = (event) => {
@@ -251,56 +304,58 @@ export class EventSource extends EventTarget {
   /** Removes a listener added with `addJsonListener`. */
   removeJsonListener(type, listener) {
     const eventType = `${type}`;
-    const byCallback = this.#jsonListeners.get(eventType);
+    const { json } = state(this);
+    const byCallback = json.get(eventType);
     const wrapper = byCallback?.get(listener);
     if (!wrapper) return;
     byCallback.delete(listener);
-    if (byCallback.size === 0) this.#jsonListeners.delete(eventType);
+    if (byCallback.size === 0) json.delete(eventType);
     removeListener.call(this, eventType, wrapper);
   }
+}
 
-  #handler(type) {
-    return this.#handlers.get(type)?.value ?? null;
+function handler(self, type) {
+  const { handlers } = state(self);
+  if (handlers === null) return nativeHandlers[`on${type}`].get.call(self);
+  return handlers.get(type)?.value ?? null;
+}
+
+// The DOM's event handler rules: the first non-null value registers a
+// listener, a new value keeps its place among the other listeners, null
+// removes it. Non-objects count as null ([LegacyTreatNonObjectAsNull]).
+// The browser's object has the browser's own attributes.
+function setHandler(self, type, value) {
+  const source = state(self);
+  const { handlers } = source;
+  const set = (typeof value === 'object' || typeof value === 'function') && value !== null;
+  if (set) forward(source, type);
+  if (handlers === null) {
+    nativeHandlers[`on${type}`].set.call(self, value);
+    return;
   }
-
-  // The DOM's event handler rules: the first non-null value registers a
-  // listener, a new value keeps its place among the other listeners, null
-  // removes it. Non-objects count as null ([LegacyTreatNonObjectAsNull]).
-  #setHandler(type, value) {
-    const handler = this.#handlers.get(type);
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
-      if (handler) {
-        this.#handlers.delete(type);
-        removeListener.call(this, type, handler.listener);
-      }
-      return;
+  const entry = handlers.get(type);
+  if (!set) {
+    if (entry) {
+      handlers.delete(type);
+      removeListener.call(self, type, entry.listener);
     }
-    if (handler) {
-      handler.value = value;
-      return;
-    }
-    const entry = {
-      value,
-      listener: (event) => {
-        const callback = entry.value;
-        // A non-callable object is kept but never called, as in the DOM.
-        if (typeof callback !== 'function') return;
-        if (callback.call(event.currentTarget, event) === false) event.preventDefault();
-      },
-    };
-    this.#handlers.set(type, entry);
-    addListener.call(this, type, entry.listener);
-    this.#forward(type);
+    return;
   }
-
-  // The connection delivers a type's events once the page listens to it:
-  // on the native transport, only then does the browser's object get a
-  // listener for it (see BrowserConnection).
-  #forward(type) {
-    if (this.#forwarded.has(type)) return;
-    this.#forwarded.add(type);
-    this.#connection.listen(type);
+  if (entry) {
+    entry.value = value;
+    return;
   }
+  const added = {
+    value,
+    listener: (event) => {
+      const callback = added.value;
+      // A non-callable object is kept but never called, as in the DOM.
+      if (typeof callback !== 'function') return;
+      if (callback.call(event.currentTarget, event) === false) event.preventDefault();
+    },
+  };
+  handlers.set(type, added);
+  addListener.call(self, type, added.listener);
 }
 
 // The DOM's constants: on the class and its instances, read-only.

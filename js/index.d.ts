@@ -264,6 +264,12 @@ export type EventHandler<E extends Event> = (this: globalThis.EventSource, ev: E
  * object as `this`, `target` and `currentTarget`, plus async iteration
  * (`events()`) and JSON (`jsonEvents()`, `addJsonListener()`).
  *
+ * At run time the class extends the browser's `EventSource`: on the native
+ * transport without a reconnect policy, idle timeout, `lastEventIdParam` or
+ * `shared`, an instance is the browser's own object, whose events are the
+ * browser's (`isTrusted`); with them, or on fetch, it is a facade that
+ * dispatches copies. Every instance is `instanceof` both classes.
+ *
  * Installable as the page's or worker's global: the browser's constructor is
  * captured when the package loads.
  */

@@ -2,11 +2,13 @@
 // `EventTarget`, plus async iteration and JSON. This module only re-exports;
 // each concept has its module:
 //
-//   eventsource.js        the facade: the page's EventSource class
+//   eventsource.js        the page's EventSource class: the browser's own
+//                         object where no option needs more, else a facade
 //   options.js            the page's options, read and checked
 //   connection.js         the base of the connections below: state, `statechange`
 //   connect.js            which connection an unshared source gets
-//   native.js             native: the browser's object, as it is or under a policy
+//   native.js             native: the page's object itself, the browser's
+//                         object forwarded, or under a policy
 //   parsed.js             fetch and fromReadableStream: the wasm parser reads them
 //   shared-connection.js  `shared: true`: the source, its seat taken at once
 //   shared-seat.js        the protocol's part that cannot wait: channel, locks
@@ -16,8 +18,8 @@
 //   facts.js              the facts of a failure: `error` events, `lastError`
 //   iterator.js, json.js  `events()`, `jsonEvents()`, `addJsonListener()`
 //
-// Five kinds of connection: the browser's object as it is, native under a
-// policy, fetch, a stream the page owns, and shared. Only fetch and streams
+// Five kinds of connection: the browser's object as the page's, native under
+// a policy, fetch, a stream the page owns, and shared. Only fetch and streams
 // load the wasm module; only shared sources load shared.js and shared-host.js.
 
 export { default, isFetchSupported } from './wasm.js';

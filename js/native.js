@@ -1,14 +1,16 @@
-// The native transport: the browser's own EventSource, as it is
-// (BrowserConnection) or under a reconnect policy or an idle timeout
-// (NativeConnection). No wasm here.
+// The native transport: the browser's own EventSource, as the page's object
+// itself (OwnConnection), held and forwarded (BrowserConnection), or under a
+// reconnect policy or an idle timeout (NativeConnection). No wasm here.
 
 import { Connection } from './connection.js';
 import { errorEvent, failure } from './facts.js';
 import { CLOSED, CONNECTING, DEFAULT_RECONNECTION_TIME, OPEN, withQueryParam } from './options.js';
 
 // Captured once, at load: `globalThis.EventSource = EventSource` must not make
-// the package's constructor construct itself.
-const Native = globalThis.EventSource;
+// the package's constructor construct itself. The page's class extends it.
+export const Native = globalThis.EventSource;
+const nativeState = Native && Object.getOwnPropertyDescriptors(Native.prototype);
+const addListener = EventTarget.prototype.addEventListener;
 
 /**
  * Whether this global scope has the browser's `EventSource`: windows and
@@ -20,8 +22,97 @@ export function isSupported() {
 }
 
 /**
- * The browser's object, used as it is: without a policy the defaults stay
- * exactly native. `args` are the page's constructor arguments, which reach
+ * A source without options that need more than the browser's object: the
+ * page's object IS the browser's (an instance of the page's class, which
+ * extends the browser's), so its events are the browser's own: trusted,
+ * never copied, dispatched by the browser on the page's object. This class
+ * keeps only what the browser hides: the last event ID and each `error`
+ * event's `willRetry`, read by a capturing listener per type that the page
+ * listens to (capture listeners run first at the target, so the page's
+ * listeners see them current).
+ *
+ * A browser object cannot open again, so `reconnect()` closes it and hands
+ * over to a BrowserConnection, whose copies are dispatched on the page's
+ * object from then on.
+ */
+export class OwnConnection {
+  #source;
+  #dispatch;
+  /** After `reconnect()`: the browser's new object, forwarded. */
+  #inner = null;
+  #lastEventId = '';
+  /** The types the page listens to: a BrowserConnection takes them over. */
+  #types = new Set();
+  reconnectionTime = DEFAULT_RECONNECTION_TIME;
+  shared = 'unshared';
+  attempt = 0;
+  retryDelay = null;
+  nextAttemptAt = null;
+  lastError = null;
+
+  constructor(source, dispatchEvent) {
+    this.#source = source;
+    this.#dispatch = dispatchEvent;
+  }
+
+  get readyState() {
+    return this.#inner ? this.#inner.readyState : nativeState.readyState.get.call(this.#source);
+  }
+
+  get url() {
+    return nativeState.url.get.call(this.#source);
+  }
+
+  get withCredentials() {
+    return nativeState.withCredentials.get.call(this.#source);
+  }
+
+  get lastEventId() {
+    return this.#inner ? this.#inner.lastEventId : this.#lastEventId;
+  }
+
+  listen(type) {
+    this.#types.add(type);
+    if (this.#inner) this.#inner.listen(type);
+    else addListener.call(this.#source, type, this.#track, true);
+  }
+
+  // Per event, so it does the least: only the browser's events count (the
+  // page may dispatch its own on the object).
+  #track = (event) => {
+    if (!event.isTrusted) return;
+    if (event instanceof MessageEvent) {
+      this.#lastEventId = event.lastEventId;
+    } else if (event.type === 'error') {
+      // As a forwarded error would say (facts.js's errorEvent).
+      event.willRetry = this.readyState === CONNECTING;
+    }
+  };
+
+  close() {
+    if (this.#inner) this.#inner.close();
+    else nativeState.close.value.call(this.#source);
+  }
+
+  /** A new browser object now (see the class comment), with the same listeners. */
+  reconnect() {
+    if (this.#inner) {
+      this.#inner.reconnect();
+      return;
+    }
+    nativeState.close.value.call(this.#source);
+    const inner = new BrowserConnection([this.url, { withCredentials: this.withCredentials }], this.#dispatch);
+    inner.lastEventId = this.#lastEventId;
+    for (const type of this.#types) inner.listen(type);
+    this.#inner = inner;
+  }
+}
+
+/**
+ * The browser's object as it is, held and forwarded: a shared leader's
+ * connection (shared-host.js), and an OwnConnection's after `reconnect()`.
+ * Without a policy the defaults stay exactly native. `args` are the
+ * constructor's arguments, which reach
  * the browser's constructor as given, in the same number, so that it
  * applies its own conversions and throws its own exceptions. The state the
  * page reads stays at rest: the browser hides it.

@@ -139,21 +139,17 @@ function reconnectPolicy(value) {
 }
 
 /**
- * The native transport's policy options, or null when none is set (the
- * browser's object is then used as it is). `url` is resolved here because
- * each reopened source may carry the last event ID in its query.
+ * The native transport's options, read once: the policy and the idle
+ * timeout converted and checked; `param` and `lastEventId` as given
+ * (connect.js converts them when the source needs them; see needsFacade).
  */
-export function nativeOptions(url, init) {
+export function nativeOptions(init) {
   const { reconnect, idleTimeout, lastEventIdParam, lastEventId } = init;
-  const policy = reconnectPolicy(reconnect);
-  const idle = milliseconds(idleTimeout ?? 0, 'idleTimeout');
-  if (!policy && idle === 0 && lastEventIdParam == null) return null;
   return {
-    url: resolveUrl(url),
-    policy,
-    idleTimeout: idle,
-    param: lastEventIdParam == null ? null : `${lastEventIdParam}`,
-    lastEventId: lastEventId == null ? '' : `${lastEventId}`,
+    policy: reconnectPolicy(reconnect),
+    idleTimeout: milliseconds(idleTimeout ?? 0, 'idleTimeout'),
+    param: lastEventIdParam,
+    lastEventId,
   };
 }
 

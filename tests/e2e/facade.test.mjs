@@ -366,6 +366,70 @@ for (const mode of ['module', 'global']) {
       assert.deepEqual(got.first, ['first', true]);
     });
 
+    // WPT eventsource/eventsource-onmessage-trusted, and what it implies: a
+    // source whose options the browser's object serves is that object.
+    test('events are the browser\'s own: trusted (WPT eventsource-onmessage-trusted), never copies, exact target', async () => {
+      const got = await run(async () => {
+        const source = new t.ES('/test/script');
+        const seen = [];
+        source.onopen = (event) => seen.push(['open', event.isTrusted, event.target === source]);
+        source.addEventListener('info', (event) => seen.push(['info', event.isTrusted, event.target === source, source.lastEventId]));
+        const message = await new Promise((resolve) => {
+          source.onmessage = function (event) {
+            resolve([event.isTrusted, this === source, event.target === source, event.lastEventId, source.lastEventId, event.data]);
+          };
+        });
+        await t.until(() => seen.length >= 2, 5000, 'the info event');
+        source.close();
+        const policy = new t.ES('/test/script', { idleTimeout: 60_000 });
+        const copied = await t.next(policy, 'message');
+        policy.close();
+        return {
+          message,
+          seen,
+          own: [source instanceof t.ES, source instanceof t.Native, source instanceof globalThis.EventSource, source instanceof EventTarget],
+          facade: [policy instanceof t.ES, policy instanceof t.Native, policy instanceof globalThis.EventSource, policy instanceof EventTarget],
+          copied: [copied.isTrusted, copied.target === policy, copied.data],
+          global: t.global,
+        };
+      });
+      assert.deepEqual(got.message, [true, true, true, 'a1', 'a1', 'first']);
+      assert.deepEqual(got.seen, [['open', true, true], ['info', true, true, 'a1']]);
+      // Installed as the global, the page's class is the global; imported, the global is native's.
+      assert.deepEqual(got.own, [true, true, true, true]);
+      // A source under a policy outlives one browser object: the facade, of the class all the same.
+      assert.deepEqual(got.facade, [true, true, true, true]);
+      assert.deepEqual(got.copied, [false, true, 'first']);
+    });
+
+    test('the browser\'s own object: error events carry willRetry, and reconnect() goes on with copies', async () => {
+      const got = await run(async () => {
+        const source = new t.ES('/test/ticks?ms=20&end=2&retry=50');
+        const errors = [];
+        source.onmessage = () => {};
+        source.onerror = (event) => errors.push([event.isTrusted, event.willRetry, source.readyState]);
+        await t.until(() => errors.length >= 1, 5000, 'a reconnect');
+        const before = source.lastEventId;
+        source.reconnect();
+        const states = [source.readyState];
+        const after = await t.next(source, 'message');
+        states.push(source.readyState);
+        source.close();
+        states.push(source.readyState);
+        const failed = new t.ES('/test/status?code=500');
+        const fatal = await new Promise((resolve) => {
+          failed.onerror = (event) => { if (failed.readyState === 2) resolve([event.isTrusted, event.willRetry]); };
+        });
+        failed.close();
+        return { first: errors[0], before, after: [after.isTrusted, after.target === source, after.data], states, fatal };
+      });
+      assert.deepEqual(got.first, [true, true, 0]);
+      assert.equal(got.before, '2');
+      assert.deepEqual(got.after, [false, true, 'tick 1']);
+      assert.deepEqual(got.states, [0, 1, 2]);
+      assert.deepEqual(got.fatal, [true, false]);
+    });
+
     test('installed as the global of a module worker', async () => {
       const got = await run(() => t.within(10_000, new Promise((resolve, reject) => {
         const worker = new Worker('/harness/worker.mjs', { type: 'module' });

@@ -24,13 +24,15 @@ after(async () => {
 });
 
 /**
- * Runs `count` open/close cycles of `which` in the page: 'native', 'ours',
- * 'fetch' (ours on the fetch transport) or 'stream' (fromReadableStream).
+ * Runs `count` open/close cycles of `which` in the page: 'native', 'ours'
+ * (the browser's own object, of the package's class), 'facade' (ours on the
+ * native transport under an idle timeout: the facade over the browser's
+ * object), 'fetch' (ours on the fetch transport) or 'stream' (fromReadableStream).
  */
 function cycles(page, which, count) {
   return page.evaluate(async ({ which, count }) => {
     const Class = which === 'native' ? t.Native : t.ES;
-    const init = which === 'fetch' ? { transport: 'fetch' } : undefined;
+    const init = { fetch: { transport: 'fetch' }, facade: { idleTimeout: 60_000 } }[which];
     for (let i = 0; i < count; i += 1) {
       // Not t.within: its pending timers would be counted as growth.
       let timer;
@@ -100,6 +102,13 @@ test(`${CYCLES} open/close cycles whose listeners close over the source grow the
   const ours = await perCycle('ours');
   console.log(`leak: ${CYCLES} cycles, JS heap + wasm memory after GC: web-sse ${ours.toFixed(1)} B/cycle, native EventSource ${native.toFixed(1)} B/cycle`);
   assert.ok(ours < BOUND, `web-sse grows ${ours.toFixed(1)} B per cycle (bound ${BOUND}; native ${native.toFixed(1)})`);
+  await eventually('every cycle to close its stream on the server', () => harness.server.openStreams() === 0);
+});
+
+test(`the same through the facade over the browser's object (an idle timeout): under ${BOUND} B per cycle`, async () => {
+  const facade = await perCycle('facade');
+  console.log(`leak: ${CYCLES} cycles through the native facade, JS heap + wasm memory after GC: ${facade.toFixed(1)} B/cycle (native ${native?.toFixed(1)})`);
+  assert.ok(facade < BOUND, `the native facade grows ${facade.toFixed(1)} B per cycle (bound ${BOUND})`);
   await eventually('every cycle to close its stream on the server', () => harness.server.openStreams() === 0);
 });
 
