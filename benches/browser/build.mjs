@@ -216,6 +216,28 @@ export function versions() {
 const gzipSize = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
 
 /** Per client: { js, wasm } gzip -9 bytes, and what was counted. */
+/**
+ * The gzipped size of a bundle's entry and the chunks it loads: those it
+ * imports statically, which every page loads, and with `dynamic` those it
+ * imports on demand too (the fetch transport's glue and parser), except the
+ * shared mode's, which only `shared: true` loads. Each chunk counts once.
+ */
+function chunksSize(entry, { dynamic }) {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = fs.readFileSync(file, 'utf8');
+    const statics = [...code.matchAll(/(?:^|[;}\s])import\s*(?:[^'"`();]*?from\s*)?["'`](\.[^"'`]+)["'`]/g)].map((m) => m[1]);
+    const lazy = dynamic ? [...code.matchAll(/import\(\s*["'`](\.[^"'`]+)["'`]\s*\)/g)].map((m) => m[1]) : [];
+    for (const spec of [...statics, ...lazy.filter((spec) => !path.basename(spec).startsWith('shared'))]) {
+      visit(path.resolve(path.dirname(file), spec));
+    }
+  };
+  visit(entry);
+  return [...seen].reduce((sum, file) => sum + gzipSize(file), 0);
+}
+
 function bytesShipped(clients, { sizePkg }) {
   const dist = (name) => path.join(distDir, `${name}.js`);
   const table = new Map();
@@ -223,8 +245,8 @@ function bytesShipped(clients, { sizePkg }) {
   for (const name of clients) {
     let entry;
     if (name === 'native') entry = { js: 0, wasm: 0 };
-    else if (name === 'web-sse native') entry = { js: gzipSize(dist('size-web-sse')), wasm: 0 };
-    else if (name === 'web-sse fetch') entry = { js: gzipSize(dist('size-web-sse')), wasm: gzipSize(path.join(root, 'pkg', 'web_sse_bg.wasm')) };
+    else if (name === 'web-sse native') entry = { js: chunksSize(dist('size-web-sse'), { dynamic: false }), wasm: 0 };
+    else if (name === 'web-sse fetch') entry = { js: chunksSize(dist('size-web-sse'), { dynamic: true }), wasm: gzipSize(path.join(root, 'pkg', 'web_sse_bg.wasm')) };
     else if (RUST[name]) entry = { js: gzipSize(dist(`size-${RUST[name]}`)), wasm: gzipSize(rustWasm(RUST[name])) };
     else if (name === 'event-source-polyfill') entry = { js: gzipSize(path.join(root, 'node_modules', 'event-source-polyfill', 'src', 'eventsource.min.js')), wasm: 0 };
     else if (name === '@microsoft/fetch-event-source') entry = { js: gzipSize(dist('fetch-event-source')), wasm: 0 };
