@@ -329,8 +329,9 @@ impl Inner {
             }
         });
         match frame {
-            // The frame before it has run (scheduled was false): replacing
-            // it frees a closure that is not running.
+            // No frame was due (scheduled was false): the one held, if any,
+            // has run or lost its events to a flush, so dropping it frees a
+            // closure that is not running (and cancels it if still pending).
             Some(frame) => inner.pending.borrow_mut().frame = Some(frame),
             None => inner.flush(),
         }

@@ -45,7 +45,10 @@ pub struct Options {
 /// events a second; with [`Batch::Event`] each one is a state update, and so a
 /// render. With [`Batch::Frame`] the hook collects them and writes them in one
 /// update just before the browser paints (`requestAnimationFrame`), so the
-/// component renders at most once a frame, whatever the rate.
+/// component renders at most once a frame, whatever the rate. It batches the
+/// hook's own state (the latest event and the event list); `on_event` and a
+/// typed JSON subscription (`use_json_event`) still see each event as it
+/// arrives.
 ///
 /// ```
 /// use web_sse_hooks::{Batch, Options};
