@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use web_sse_yew::{
-    use_event_source, use_json_event, Batch, MessageEvent, Options, ReadyState, UseEventSourceHandle,
+    use_event_source, use_json_event, Batch, MessageEvent, Options, ReadyState,
+    UseEventSourceHandle,
 };
 use yew::prelude::*;
 
