@@ -50,7 +50,8 @@ impl<T: 'static> PartialEq for UseJsonEvent<T> {
 /// fn Clients() -> Element {
 ///     let sse = use_event_source(Some("/events".to_owned()), Options::new());
 ///     let stats = use_json_event::<Stats>(sse, "stats");
-///     match stats.latest.read().as_ref() {
+///     let latest = stats.latest.read().clone();
+///     match latest {
 ///         Some(stats) => rsx! { p { "{stats.clients} clients" } },
 ///         None => rsx! { p { "waiting…" } },
 ///     }
