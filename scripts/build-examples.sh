@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# Builds the framework examples (examples/yew-live, examples/leptos-live) to
-# examples/<name>/dist/: index.html + pkg/ (wasm-bindgen --target web output).
+# Builds the framework examples (examples/yew-live, examples/leptos-live,
+# examples/dioxus-live) to examples/<name>/dist/: index.html + pkg/
+# (wasm-bindgen --target web output).
 #
-#   bash scripts/build-examples.sh            # both
+#   bash scripts/build-examples.sh            # all three
 #   bash scripts/build-examples.sh yew-live   # one
 #
 # Each example is its own workspace with its own Cargo.lock and target/, and
-# depends on its hook crate (crates/web-sse-yew, crates/web-sse-leptos) by
-# path, so the library's `cargo test` never compiles Yew or Leptos. Prints
+# depends on its hook crate (crates/web-sse-yew, crates/web-sse-leptos,
+# crates/web-sse-dioxus) by path, so the library's `cargo test` never
+# compiles a framework. Prints
 # the time of every step; the first build compiles the frameworks (minutes on
 # 2 cores), later ones only the example.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-if [ "$#" -gt 0 ]; then examples=("$@"); else examples=(yew-live leptos-live); fi
+if [ "$#" -gt 0 ]; then examples=("$@"); else examples=(yew-live leptos-live dioxus-live); fi
 
 # node_modules/.bin first: Debian's binaryen (108) cannot read what current
 # rustc + wasm-bindgen emit (table.fill); the binaryen npm package's can.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the rust-version each crate claims (the core, web-sse-hooks,
-# web-sse-yew, web-sse-leptos) as a user on that Rust would meet it.
+# web-sse-yew, web-sse-leptos, web-sse-dioxus) as a user on that Rust would meet it.
 #
 # For each crate, a throwaway app in target/msrv/<crate> depends on it by
 # path, with the crate's rust-version as its own, and Cargo resolves its
@@ -29,6 +29,7 @@ crates=(
   "web-sse-hooks:crates/web-sse-hooks:"
   "web-sse-yew:crates/web-sse-yew:"
   "web-sse-leptos:crates/web-sse-leptos:hydrate"
+  "web-sse-dioxus:crates/web-sse-dioxus:"
 )
 
 claimed() { # manifest -> rust-version

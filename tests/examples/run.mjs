@@ -1,4 +1,5 @@
-// Browser tests for the framework examples (examples/yew-live, examples/leptos-live).
+// Browser tests for the framework examples (examples/yew-live, examples/leptos-live,
+// examples/dioxus-live).
 //
 //   bash scripts/build-examples.sh && node tests/examples/run.mjs
 //   (or: npm run test:examples)
@@ -16,6 +17,13 @@
 // answered 503 twice, on_failed once the reconnect limit is spent, a URL
 // change (the old stream closes on the server, the new one opens), lazy open,
 // and the `keep` bound, including 0.
+//
+// Last, frame batching: a stream of 1,000 events at 1,000 a second (served
+// here, on 127.0.0.1:18096), with `batch=frame` and without. Each example
+// shows how often its live view rendered (`#renders`); the page counts the
+// animation frames it ran. Batched, the renders stay within the frames (plus
+// the few renders of the connection's own state); per event, they are far
+// more. The counts are printed.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,13 +40,22 @@ const SSE_PORT = 18090;
 const FIXTURE_PORT = 18093;
 const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
 const INTERVAL_MS = 250;
+// EXAMPLES=dioxus-live (a comma-separated list) runs only those.
 const EXAMPLES = [
   { name: 'yew-live', port: 18091, title: 'web-sse + Yew' },
   { name: 'leptos-live', port: 18092, title: 'web-sse + Leptos' },
-];
+  { name: 'dioxus-live', port: 18095, title: 'web-sse + Dioxus' },
+].filter(({ name }) => !process.env.EXAMPLES || process.env.EXAMPLES.split(',').includes(name));
+const RATE_PORT = 18096;
+const RATE_EVENTS = 1000;
+const RATE_PER_S = 1000;
+// Renders besides the events': the first one, and the state's own changes
+// (connecting, open, the source, the error cleared).
+const RENDER_SLACK = 8;
 
 let sse;
 let fixture;
+let rate;
 let browser;
 const statics = [];
 
@@ -68,14 +85,35 @@ before(async () => {
   for (const { name, port } of EXAMPLES) {
     statics.push(await startServer({ port, mounts: { '/': path.join(root, 'examples', name, 'dist') } }));
   }
+  rate = await startServer({ port: RATE_PORT, routes: [{ '/rate': rateStream }] });
   browser = await launchBrowser();
 });
+
+/**
+ * `n` events (id and data `tick <id>`) at `per_s` a second, in writes every
+ * few ms of the events then due, so they arrive spread over the second and
+ * not in one chunk; then the stream stays open.
+ */
+function rateStream(req, res, { query, openStream }) {
+  const n = Number(query.get('n') || RATE_EVENTS);
+  const perS = Number(query.get('per_s') || RATE_PER_S);
+  const stream = openStream({ keepAlive: false });
+  const start = performance.now();
+  let sent = 0;
+  stream.every(2, () => {
+    const due = Math.min(n, Math.floor(((performance.now() - start) * perS) / 1000));
+    const batch = [];
+    for (; sent < due; sent += 1) batch.push({ id: String(sent + 1), data: `tick ${sent + 1}` });
+    if (batch.length > 0) stream.send(batch);
+  });
+}
 
 after(async () => {
   await browser?.close();
   for (const s of statics) await s.close();
   await sse?.close();
   await fixture?.close();
+  await rate?.close();
 });
 
 const uniqueKey = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
@@ -92,11 +130,12 @@ async function fixtureStats(key) {
  * Opens the example with these query parameters; `errors` collects uncaught
  * exceptions (not console errors: the browser logs each 503 it is refused).
  */
-async function openExample(example, query) {
+async function openExample(example, query, { init } = {}) {
   const page = await browser.newPage();
   page.setDefaultTimeout(15_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  if (init) await page.addInitScript(init);
   await page.goto(`http://${HOST}:${example.port}/?${new URLSearchParams(query)}`);
   await page.waitForSelector('h1', { timeout: 10_000 });
   const text = async (selector) => (await page.textContent(selector)) ?? '';
@@ -357,3 +396,60 @@ for (const example of EXAMPLES) {
     }
   });
 }
+
+// Counts the animation frames the page runs, from its first script on.
+function countFrames() {
+  window.framesSeen = 0;
+  const tick = () => {
+    window.framesSeen += 1;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+const renderCounts = [];
+
+for (const example of EXAMPLES) {
+  describe(`${example.name}: batch`, () => {
+    for (const batch of ['frame', 'event']) {
+      it(`batch=${batch}: ${RATE_EVENTS} events at ${RATE_PER_S}/s`, async () => {
+        const app = await openExample(example, {
+          events: `http://${HOST}:${RATE_PORT}/rate?${new URLSearchParams({ n: RATE_EVENTS, per_s: RATE_PER_S })}`,
+          types: 'message',
+          keep: 20,
+          batch,
+        }, { init: countFrames });
+        try {
+          await eventually(`the last event, tick ${RATE_EVENTS}`, async () =>
+            (await app.text('#latest')) === `tick ${RATE_EVENTS}`);
+          const renders = Number(await app.text('#renders'));
+          const frames = await app.page.evaluate(() => window.framesSeen);
+          renderCounts.push({ example: example.name, batch, events: RATE_EVENTS, renders, frames });
+          console.log(`# ${example.name} batch=${batch}: ${RATE_EVENTS} events, ${renders} renders, ${frames} frames`);
+          // Every event reached on_event, and the list holds the newest 20 in order.
+          assert.equal(Number(await app.text('#delivered')), RATE_EVENTS);
+          const ids = await app.page.$$eval('#events li.event', (lis) => lis.map((li) => Number(li.dataset.id)));
+          assert.deepEqual(ids, ids.map((_, i) => RATE_EVENTS - i), `ids: ${ids}`);
+          assert.equal(ids.length, 20);
+          assert.ok(frames > 0, 'the page ran animation frames');
+          if (batch === 'frame') {
+            assert.ok(renders <= frames + RENDER_SLACK,
+              `batched: ${renders} renders for ${frames} frames (slack ${RENDER_SLACK})`);
+          } else {
+            // Per event, the renders follow the events, not the frames: the
+            // bound above would fail here.
+            assert.ok(renders > frames + RENDER_SLACK,
+              `per event: ${renders} renders for ${frames} frames`);
+          }
+          assert.deepEqual(app.errors, []);
+        } finally {
+          await app.page.close();
+        }
+      });
+    }
+  });
+}
+
+after(() => {
+  if (renderCounts.length > 0) console.log(`# render counts: ${JSON.stringify(renderCounts)}`);
+});

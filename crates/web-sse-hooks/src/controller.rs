@@ -1,12 +1,19 @@
 //! One connection that follows a URL and options, reconnects after the
-//! source gives up, and reports through a [`Sink`].
+//! source gives up, and reports through a [`Sink`], per event or per
+//! animation frame.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
 
 use web_sse::{Error, EventSource, Listener, MessageEvent, ReadyState};
 
-use crate::options::{ConnectionOptions, OnEvent, OnFailed};
+use crate::frame::Frame;
+use crate::log::push_bounded;
+use crate::options::{Batch, ConnectionOptions, OnEvent, OnFailed};
+
+/// The [`Sink`]'s setter for arriving events.
+pub type SinkEvents = Box<dyn Fn(&[MessageEvent])>;
 
 /// Where a [`Controller`] reports what happens: the framework's state
 /// setters. Each is called outside the controller's own borrows, so any of
@@ -14,8 +21,11 @@ use crate::options::{ConnectionOptions, OnEvent, OnFailed};
 pub struct Sink {
     /// The ready state changed.
     pub ready_state: Box<dyn Fn(ReadyState)>,
-    /// An event of one of the collected types arrived.
-    pub event: Box<dyn Fn(&MessageEvent)>,
+    /// Events of the collected types arrived, oldest first: one event with
+    /// [`Batch::Event`]; with [`Batch::Frame`], those of one animation frame
+    /// (the latest `keep` of them, at least one). Each call is meant to be
+    /// one state update.
+    pub events: SinkEvents,
     /// The connection error changed: `Some` when the source gave up or could
     /// not be opened, `None` once it opens.
     pub error: Box<dyn Fn(Option<Error>)>,
@@ -35,6 +45,10 @@ pub struct Sink {
 /// native one it reopens the source where the browser gives up, after a
 /// non-200 status, say). When the policy's attempts are used up, the source
 /// fails for good and the controller calls `on_failed`.
+///
+/// With [`Batch::Frame`] ([`set_batch`](Self::set_batch)) the events wait
+/// for the next animation frame and reach the sink together; those still
+/// waiting when the connection closes or is replaced reach it first.
 #[derive(Clone)]
 pub struct Controller {
     inner: Rc<Inner>,
@@ -43,6 +57,18 @@ pub struct Controller {
 struct Inner {
     sink: Sink,
     state: RefCell<State>,
+    pending: RefCell<Pending>,
+}
+
+/// The events that wait for a frame with [`Batch::Frame`].
+#[derive(Default)]
+struct Pending {
+    events: VecDeque<MessageEvent>,
+    /// Whether a frame will deliver `events`.
+    scheduled: bool,
+    /// The latest frame requested; kept after it ran, so that its closure is
+    /// never freed while it runs, and cancelled when the controller goes.
+    frame: Option<Frame>,
 }
 
 #[derive(Default)]
@@ -51,6 +77,9 @@ struct State {
     options: Option<ConnectionOptions>,
     on_event: Option<OnEvent>,
     on_failed: Option<OnFailed>,
+    batch: Batch,
+    /// How many events the hook keeps: a frame never holds more (at least 1).
+    keep: usize,
     /// Whether the user wants a connection: set by open, cleared by close.
     wanted: bool,
     connection: Option<Connection>,
@@ -83,7 +112,11 @@ impl Controller {
         Controller {
             inner: Rc::new(Inner {
                 sink,
-                state: RefCell::new(State::default()),
+                state: RefCell::new(State {
+                    keep: 1,
+                    ..State::default()
+                }),
+                pending: RefCell::new(Pending::default()),
             }),
         }
     }
@@ -113,6 +146,20 @@ impl Controller {
         state.on_failed = on_failed;
     }
 
+    /// How events reach the sink from now on, and how many of them the hook
+    /// keeps (a frame holds no more than that, and at least one). Leaving
+    /// [`Batch::Frame`] delivers what waits at once.
+    pub fn set_batch(&self, batch: Batch, keep: usize) {
+        {
+            let mut state = self.inner.state.borrow_mut();
+            state.batch = batch;
+            state.keep = keep;
+        }
+        if batch == Batch::Event {
+            self.inner.flush();
+        }
+    }
+
     /// Connects if there is no live connection (none, or one that gave up);
     /// does nothing while connected or connecting.
     pub fn open(&self) {
@@ -134,6 +181,7 @@ impl Controller {
     /// the last event ID and every listener (a JSON subscription too) stays;
     /// also after the source gave up. Without a source yet, it connects.
     pub fn reconnect(&self) {
+        self.inner.flush();
         let source = {
             let mut state = self.inner.state.borrow_mut();
             state.wanted = true;
@@ -158,6 +206,7 @@ impl Controller {
         };
         // Dropped outside the borrow: closing runs the source's own teardown.
         drop(connection);
+        self.inner.flush();
         (self.inner.sink.source)(None);
         (self.inner.sink.ready_state)(ReadyState::Closed);
     }
@@ -173,6 +222,7 @@ impl Controller {
     fn connect(&self) {
         let old = self.inner.state.borrow_mut().connection.take();
         drop(old);
+        self.inner.flush();
         (self.inner.sink.error)(None);
 
         let report = {
@@ -244,7 +294,11 @@ impl Controller {
             let weak = Rc::downgrade(&self.inner);
             listeners.push(source.on(event_type, move |event| {
                 let Some(inner) = weak.upgrade() else { return };
-                (inner.sink.event)(event);
+                let batch = inner.state.borrow().batch;
+                match batch {
+                    Batch::Frame => Inner::queue(&inner, event),
+                    _ => (inner.sink.events)(std::slice::from_ref(event)),
+                }
                 let on_event = inner.state.borrow().on_event.clone();
                 if let Some(on_event) = on_event {
                     on_event(event);
@@ -252,6 +306,47 @@ impl Controller {
             }));
         }
         listeners
+    }
+}
+
+impl Inner {
+    /// Holds `event` for the next frame, and asks for one unless one is due;
+    /// without frames (no `window`), delivers at once.
+    fn queue(inner: &Rc<Inner>, event: &MessageEvent) {
+        let keep = inner.state.borrow().keep.max(1);
+        let request = {
+            let mut pending = inner.pending.borrow_mut();
+            push_bounded(&mut pending.events, event.clone(), keep);
+            !std::mem::replace(&mut pending.scheduled, true)
+        };
+        if !request {
+            return;
+        }
+        let weak: Weak<Inner> = Rc::downgrade(inner);
+        let frame = Frame::request(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.flush();
+            }
+        });
+        match frame {
+            // No frame was due (scheduled was false): the one held, if any,
+            // has run or lost its events to a flush, so dropping it frees a
+            // closure that is not running (and cancels it if still pending).
+            Some(frame) => inner.pending.borrow_mut().frame = Some(frame),
+            None => inner.flush(),
+        }
+    }
+
+    /// Delivers the waiting events, if any, in one call.
+    fn flush(&self) {
+        let mut events = {
+            let mut pending = self.pending.borrow_mut();
+            pending.scheduled = false;
+            std::mem::take(&mut pending.events)
+        };
+        if !events.is_empty() {
+            (self.sink.events)(events.make_contiguous());
+        }
     }
 }
 

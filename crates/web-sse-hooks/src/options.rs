@@ -33,8 +33,41 @@ pub struct Options {
     pub(crate) connection: ConnectionOptions,
     pub(crate) keep: usize,
     pub(crate) immediate: bool,
+    pub(crate) batch: Batch,
     pub(crate) on_event: Option<OnEvent>,
     pub(crate) on_failed: Option<OnFailed>,
+}
+
+/// When the events reach the hook's state: each on its own, or all that
+/// arrived within one animation frame together.
+///
+/// A fast stream (a chat model's tokens, a ticker) can bring hundreds of
+/// events a second; with [`Batch::Event`] each one is a state update, and so a
+/// render. With [`Batch::Frame`] the hook collects them and writes them in one
+/// update just before the browser paints (`requestAnimationFrame`), so the
+/// component renders at most once a frame, whatever the rate. It batches the
+/// hook's own state (the latest event and the event list); `on_event` and a
+/// typed JSON subscription (`use_json_event`) still see each event as it
+/// arrives.
+///
+/// ```
+/// use web_sse_hooks::{Batch, Options};
+///
+/// let options = Options::new().batch(Batch::Frame);
+/// assert_eq!(options.batching(), Batch::Frame);
+/// assert_eq!(Options::new().batching(), Batch::Event);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Batch {
+    /// Each event is its own state update, at once (the default).
+    #[default]
+    Event,
+    /// The events of one animation frame are one state update, made in that
+    /// frame. Browsers run no frames in a hidden tab: its events wait (only
+    /// the latest `keep`, at least one, are held) and land when it shows
+    /// again, and where there is no `window` they land at once.
+    Frame,
 }
 
 /// The options that shape the connection itself: when they change, the hook
@@ -72,6 +105,7 @@ impl fmt::Debug for Options {
             .field("connection", &self.connection)
             .field("keep", &self.keep)
             .field("immediate", &self.immediate)
+            .field("batch", &self.batch)
             .field("on_event", &self.on_event.is_some())
             .field("on_failed", &self.on_failed.is_some())
             .finish()
@@ -96,6 +130,7 @@ impl Options {
             },
             keep: 20,
             immediate: true,
+            batch: Batch::Event,
             on_event: None,
             on_failed: None,
         }
@@ -173,7 +208,17 @@ impl Options {
         self
     }
 
-    /// Called for each collected event, after the hook's own state has it.
+    /// When events reach the hook's state: [`Batch::Event`] (the default)
+    /// or [`Batch::Frame`], at most one update per animation frame. Changing
+    /// it does not reconnect.
+    pub fn batch(mut self, batch: Batch) -> Self {
+        self.batch = batch;
+        self
+    }
+
+    /// Called for each collected event, as it arrives: after the hook's own
+    /// state has it with [`Batch::Event`], before the frame that writes it
+    /// with [`Batch::Frame`]. A state update made here renders per event.
     pub fn on_event(mut self, on_event: impl Fn(&MessageEvent) + 'static) -> Self {
         self.on_event = Some(Rc::new(on_event));
         self
@@ -199,6 +244,11 @@ impl Options {
     /// Whether to connect at once.
     pub fn is_immediate(&self) -> bool {
         self.immediate
+    }
+
+    /// When events reach the hook's state.
+    pub fn batching(&self) -> Batch {
+        self.batch
     }
 
     /// The `on_event` and `on_failed` callbacks.
@@ -246,6 +296,7 @@ mod tests {
         assert_eq!(options.connection().event_types, ["message"]);
         assert_eq!(options.keep_count(), 20);
         assert!(options.is_immediate());
+        assert_eq!(options.batching(), Batch::Event);
         assert!(!options.connection().with_credentials);
         assert_eq!(options.connection().transport, Transport::Native);
         assert_eq!(options.connection().reconnect_limit, Some(3));
@@ -291,7 +342,11 @@ mod tests {
     #[test]
     fn callbacks_and_keep_do_not_change_the_connection() {
         let a = Options::new();
-        let b = Options::new().keep(0).on_event(|_| {}).on_failed(|| {});
+        let b = Options::new()
+            .keep(0)
+            .batch(Batch::Frame)
+            .on_event(|_| {})
+            .on_failed(|| {});
         assert_eq!(a.connection(), b.connection());
         assert_ne!(
             a.connection(),

@@ -39,6 +39,12 @@
 //! [`reconnect_limit`](Options::reconnect_limit) times, then calls
 //! [`on_failed`](Options::on_failed).
 //!
+//! # Batching
+//! By default each event is a signal update. For a fast stream,
+//! [`Options::batch`]`(`[`Batch::Frame`]`)` writes all the events of one
+//! animation frame in one update of `events` and one of `latest`: the
+//! effects that read them run at most once per frame.
+//!
 //! # Server-side rendering
 //! With the `ssr` feature the hooks open nothing: the state is `Closed`, the
 //! events empty, and the controls do nothing. The first client render (with
@@ -55,7 +61,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 pub use web_sse::{Error, EventSource, MessageEvent, ReadyState, Transport};
-pub use web_sse_hooks::Options;
+pub use web_sse_hooks::{Batch, Options};
 
 /// The current source, compared by identity, for subscriptions that share
 /// the connection ([`use_json_event`]).
@@ -193,12 +199,16 @@ mod client {
             ready_state: Box::new(move |state| {
                 set.ready_state.try_set(state);
             }),
-            event: Box::new(move |event| {
+            events: Box::new(move |batch| {
+                let Some(last) = batch.last() else { return };
                 if keep > 0 {
-                    set.events
-                        .try_update(|events| push_bounded(events, event.clone(), keep));
+                    set.events.try_update(|events| {
+                        for event in batch {
+                            push_bounded(events, event.clone(), keep);
+                        }
+                    });
                 }
-                set.latest.try_set(Some(event.clone()));
+                set.latest.try_set(Some(last.clone()));
             }),
             error: Box::new(move |error| {
                 set.error.try_set(error);
@@ -209,6 +219,7 @@ mod client {
         });
         let (on_event, on_failed) = options.callbacks();
         controller.set_callbacks(on_event, on_failed);
+        controller.set_batch(options.batching(), keep);
         stored.set_value(Some(controller.clone()));
 
         let connection = options.connection().clone();

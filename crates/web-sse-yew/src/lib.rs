@@ -44,6 +44,11 @@
 //! [`reconnect_limit`](Options::reconnect_limit) times, then calls
 //! [`on_failed`](Options::on_failed).
 //!
+//! # Batching
+//! By default each event is a state update, so a render. For a fast stream,
+//! [`Options::batch`]`(`[`Batch::Frame`]`)` writes all the events of one
+//! animation frame in one update: at most one render per frame.
+//!
 //! [web-sse]: https://docs.rs/web-sse
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
@@ -57,7 +62,7 @@ use web_sse_hooks::{push_bounded, Controller, Sink};
 use yew::prelude::*;
 
 pub use web_sse::{Error, EventSource, MessageEvent, ReadyState, Transport};
-pub use web_sse_hooks::Options;
+pub use web_sse_hooks::{Batch, Options};
 
 /// The current source, compared by identity, for subscriptions that share
 /// the connection ([`use_json_event`]).
@@ -190,18 +195,21 @@ pub fn use_event_source(url: Option<AttrValue>, options: Options) -> UseEventSou
         use_memo((), move |()| {
             Controller::new(Sink {
                 ready_state: Box::new(move |state| ready_state.set(state)),
-                event: Box::new(move |event| {
+                events: Box::new(move |batch| {
+                    let Some(last) = batch.last() else { return };
                     {
                         let mut log = log.borrow_mut();
                         let keep = *keep.borrow();
                         if keep > 0 || !log.events.is_empty() {
-                            push_bounded(&mut log.events, event.clone(), keep);
+                            for event in batch {
+                                push_bounded(&mut log.events, event.clone(), keep);
+                            }
                             log.revision += 1;
                         }
                     }
                     // Always re-renders (use_state, not _eq): the list's
                     // new revision shows with it.
-                    latest.set(Some(event.clone()));
+                    latest.set(Some(last.clone()));
                 }),
                 error: Box::new(move |e| error.set(e)),
                 source: Box::new(move |s| source.set(s.map(SourceRef))),
@@ -210,6 +218,7 @@ pub fn use_event_source(url: Option<AttrValue>, options: Options) -> UseEventSou
     };
     let (on_event, on_failed) = options.callbacks();
     controller.set_callbacks(on_event, on_failed);
+    controller.set_batch(options.batching(), options.keep_count());
 
     {
         let controller = controller.clone();

@@ -6,14 +6,14 @@
 //! `?events=http://127.0.0.1:8080/events` (default: `/events` on the same
 //! origin). The browser tests (tests/examples/run.mjs) also set `alt` (a
 //! second URL for the Switch button), `types` (comma-separated event types),
-//! `keep`, `lazy=1`, `retries` and `interval` (ms).
+//! `keep`, `lazy=1`, `retries`, `interval` (ms) and `batch=frame`.
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use serde::Deserialize;
-use web_sse_leptos::{use_event_source, use_json_event, Options, ReadyState};
+use web_sse_leptos::{use_event_source, use_json_event, Batch, Options, ReadyState};
 
 /// The demo server's `stats` event.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -41,6 +41,7 @@ struct Params {
     lazy: bool,
     retries: u32,
     interval_ms: u64,
+    batch: Batch,
 }
 
 impl Params {
@@ -66,6 +67,10 @@ impl Params {
             lazy: get("lazy").as_deref() == Some("1"),
             retries: u32::try_from(number("retries", 3)).unwrap_or(3),
             interval_ms: number("interval", 1000),
+            batch: match get("batch").as_deref() {
+                Some("frame") => Batch::Frame,
+                _ => Batch::Event,
+            },
         }
     }
 }
@@ -85,15 +90,25 @@ fn LiveView(
             .immediate(!params.lazy)
             .reconnect_limit(Some(params.retries))
             .reconnect_interval(Duration::from_millis(params.interval_ms))
+            .batch(params.batch)
             .on_event(move |_| on_event())
             .on_failed(move || on_failed()),
     );
     let stats = use_json_event::<Stats>(sse, "stats");
     let state = move || state_name(sse.ready_state.get());
+    // Counts the updates of the hook's event state that reach the page:
+    // each run of this effect is one (the tests compare the count with the
+    // frames the page drew).
+    let (renders, set_renders) = signal(0_u64);
+    Effect::new(move |_| {
+        sse.latest.track();
+        sse.events.track();
+        set_renders.update(|n| *n += 1);
+    });
 
     view! {
         <section id="live">
-            <p>"State: "<strong id="state" data-state=state>{state}</strong></p>
+            <p>"State: "<strong id="state" data-state=state>{state}</strong>" Renders: "<span id="renders">{renders}</span></p>
             {move || sse.error.get().map(|e| view! { <p id="error" class="error">{e.to_string()}</p> })}
             <p>
                 <button id="open" on:click=move |_| sse.open()>"Open"</button>

@@ -5,14 +5,15 @@
 //! `?events=http://127.0.0.1:8080/events` (default: `/events` on the same
 //! origin). The browser tests (tests/examples/run.mjs) also set `alt` (a
 //! second URL for the Switch button), `types` (comma-separated event types),
-//! `keep`, `lazy=1`, `retries` and `interval` (ms).
+//! `keep`, `lazy=1`, `retries`, `interval` (ms) and `batch=frame`.
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use serde::Deserialize;
 use web_sse_yew::{
-    use_event_source, use_json_event, MessageEvent, Options, ReadyState, UseEventSourceHandle,
+    use_event_source, use_json_event, Batch, MessageEvent, Options, ReadyState,
+    UseEventSourceHandle,
 };
 use yew::prelude::*;
 
@@ -42,6 +43,7 @@ struct Params {
     lazy: bool,
     retries: u32,
     interval_ms: u64,
+    batch: Batch,
 }
 
 impl Params {
@@ -69,6 +71,10 @@ impl Params {
             lazy: get("lazy").as_deref() == Some("1"),
             retries: u32::try_from(number("retries", 3)).unwrap_or(3),
             interval_ms: number("interval", 1000),
+            batch: match get("batch").as_deref() {
+                Some("frame") => Batch::Frame,
+                _ => Batch::Event,
+            },
         }
     }
 }
@@ -83,6 +89,11 @@ struct LiveProps {
 
 #[function_component]
 fn LiveView(props: &LiveProps) -> Html {
+    // Counts this component's renders (the tests compare it with the frames
+    // the page drew); a RefCell, so counting is not itself a state change.
+    let renders = use_mut_ref(|| 0_u64);
+    *renders.borrow_mut() += 1;
+    let render_count = *renders.borrow();
     let p = &props.params;
     let (on_event, on_failed) = (props.on_event.clone(), props.on_failed.clone());
     let sse: UseEventSourceHandle = use_event_source(
@@ -93,6 +104,7 @@ fn LiveView(props: &LiveProps) -> Html {
             .immediate(!p.lazy)
             .reconnect_limit(Some(p.retries))
             .reconnect_interval(Duration::from_millis(p.interval_ms))
+            .batch(p.batch)
             .on_event(move |_: &MessageEvent| on_event.emit(()))
             .on_failed(move || on_failed.emit(())),
     );
@@ -106,7 +118,7 @@ fn LiveView(props: &LiveProps) -> Html {
 
     html! {
         <section id="live">
-            <p>{"State: "}<strong id="state" data-state={state}>{state}</strong></p>
+            <p>{"State: "}<strong id="state" data-state={state}>{state}</strong>{" Renders: "}<span id="renders">{render_count}</span></p>
             if let Some(error) = &sse.error {
                 <p id="error" class="error">{error.to_string()}</p>
             }
@@ -169,13 +181,15 @@ fn App() -> Html {
             }
         })
     };
+    // Memoized: a new Callback would re-render LiveView with every event
+    // this page counts, and its render count would say nothing of the hook.
     let on_event = {
-        let delivered = delivered.clone();
-        Callback::from(move |()| delivered.dispatch(()))
+        let delivered = delivered.dispatcher();
+        use_callback((), move |(), ()| delivered.dispatch(()))
     };
     let on_failed = {
-        let failed = failed.clone();
-        Callback::from(move |()| failed.dispatch(()))
+        let failed = failed.dispatcher();
+        use_callback((), move |(), ()| failed.dispatch(()))
     };
 
     html! {
