@@ -13,13 +13,14 @@ cd "$root"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings"
 
-# One invocation for the four crates, so that their shared dependencies are
+# One invocation for the five crates, so that their shared dependencies are
 # checked once: the union of the docs.rs features (every feature but
 # web-sse-leptos/ssr, the server half, which docs.rs leaves out too).
 cargo doc --no-deps --target wasm32-unknown-unknown --target-dir target/docsrs \
-  -p web-sse -p web-sse-hooks -p web-sse-yew -p web-sse-leptos \
+  -p web-sse -p web-sse-hooks -p web-sse-yew -p web-sse-leptos -p web-sse-dioxus \
   --features web-sse/json,web-sse/fetch,web-sse/shared,web-sse/js,web-sse-hooks/fetch \
-  --features web-sse-yew/json,web-sse-yew/fetch,web-sse-leptos/json,web-sse-leptos/fetch,web-sse-leptos/hydrate
+  --features web-sse-yew/json,web-sse-yew/fetch,web-sse-leptos/json,web-sse-leptos/fetch,web-sse-leptos/hydrate \
+  --features web-sse-dioxus/json,web-sse-dioxus/fetch
 
 # The badges are there: one per gated item of the core crate at least.
 out=target/docsrs/wasm32-unknown-unknown/doc

@@ -154,12 +154,14 @@ cleanup
 stage wasm-pack-route wasm-pack build --target web --release --out-dir target/wasm-pack-route -- --features js
 stage js npm run test:js
 # The hook crates, in their own target dir (the core's cargo test never
-# builds Yew or Leptos): host tests (Leptos rendered on the server with
-# `ssr`), then clippy for wasm32 (Leptos with `hydrate`).
-stage hooks bash -c 'cargo test --target-dir target/hooks -p web-sse-hooks -p web-sse-yew \
+# builds Yew, Leptos or Dioxus): host tests and doctests (Leptos rendered on
+# the server with `ssr`), then clippy for wasm32 (Leptos with `hydrate`).
+stage hooks bash -c 'cargo test --target-dir target/hooks -p web-sse-hooks -p web-sse-yew -p web-sse-dioxus \
+    --features web-sse-dioxus/fetch \
   && cargo test --target-dir target/hooks -p web-sse-leptos --features ssr \
   && cargo clippy --target-dir target/hooks --target wasm32-unknown-unknown \
-    -p web-sse-hooks -p web-sse-yew -p web-sse-leptos --features web-sse-leptos/hydrate -- -D warnings'
+    -p web-sse-hooks -p web-sse-yew -p web-sse-leptos -p web-sse-dioxus \
+    --features web-sse-leptos/hydrate,web-sse-dioxus/fetch -- -D warnings'
 hooks_passed=$(count "$stage_log" passed)
 total_passed=$((total_passed + hooks_passed))
 total_failed=$((total_failed + $(count "$stage_log" failed)))
