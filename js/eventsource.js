@@ -13,6 +13,7 @@
 import { connect } from './connect.js';
 import { endIterators, iterate } from './iterator.js';
 import { SKIPPED, parseJson } from './json.js';
+import { closed, watch } from './lifecycle.js';
 import { capacity, eventTypes, isObject } from './options.js';
 import { StreamConnection } from './parsed.js';
 import { hasRequestFunctions } from './request.js';
@@ -54,7 +55,7 @@ export class EventSource extends EventTarget {
       this.#connection = new SharedConnection(url, init, here);
     } else {
       // eslint-disable-next-line prefer-rest-params
-      this.#connection = connect(url, init, arguments, here);
+      this.#connection = watch(connect(url, init, arguments, here), init);
     }
   }
 
@@ -185,6 +186,7 @@ export class EventSource extends EventTarget {
    * already holds.
    */
   close() {
+    closed(this.#connection);
     this.#connection.close();
     endIterators(this);
   }

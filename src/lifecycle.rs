@@ -216,6 +216,9 @@ pub(crate) fn watch(hub: Weak<Hub>, when_hidden: WhenHidden) -> Option<Lifecycle
     if grace.is_some() {
         listeners.push(on(&document, "visibilitychange"));
     }
+    if state.rules.borrow().hidden {
+        State::feed(&state, Input::Hidden);
+    }
     Some(Lifecycle {
         _listeners: listeners,
         state,
