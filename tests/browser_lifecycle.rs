@@ -12,7 +12,6 @@ mod browser_support;
 use std::time::Duration;
 
 use browser_support::*;
-use futures::StreamExt;
 use wasm_bindgen_test::*;
 use web_sse::{EventSource, EventStream, ReadyState, WhenHidden};
 
