@@ -34,12 +34,14 @@ fn page_show() {
 
 /// Makes the document read `state` and tells it, as a tab switch would.
 fn visibility(state: &str) {
-    page(&[
-        "Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '",
-        state,
-        "' }); document.dispatchEvent(new Event('visibilitychange'))",
-    ]
-    .concat());
+    page(
+        &[
+            "Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '",
+            state,
+            "' }); document.dispatchEvent(new Event('visibilitychange'))",
+        ]
+        .concat(),
+    );
 }
 
 /// Each connection to /sse/drop sends three events from the last event ID
@@ -55,7 +57,11 @@ async fn expect_ids(stream: &mut EventStream, ids: std::ops::RangeInclusive<u32>
     for id in ids {
         let event = next_within(stream, 5000, "the next event").await;
         let event = event.expect("the stream goes on").expect("no error");
-        assert_eq!(event.last_event_id(), id.to_string(), "no event lost or repeated");
+        assert_eq!(
+            event.last_event_id(),
+            id.to_string(),
+            "no event lost or repeated"
+        );
     }
 }
 
@@ -71,7 +77,11 @@ async fn the_back_forward_cache_closes_and_resumes_from_the_last_id() {
     assert_eq!(source.ready_state(), ReadyState::Connecting);
     wait_for_stats(&key, 3000, "the connection closed", |s| s.open == 0).await;
     sleep(300).await;
-    assert_eq!(stats(&key).await.connections, 1, "no reconnection in the cache");
+    assert_eq!(
+        stats(&key).await.connections,
+        1,
+        "no reconnection in the cache"
+    );
 
     page_show();
     expect_ids(&mut events, 4..=6).await;
@@ -79,7 +89,11 @@ async fn the_back_forward_cache_closes_and_resumes_from_the_last_id() {
     assert_eq!(seen.connections, 2);
     assert_eq!(seen.last_event_ids[1].as_deref(), Some("3"));
     assert_eq!(source.ready_state(), ReadyState::Open);
-    assert!(errors.borrow().is_empty(), "no error: {:?}", errors.borrow());
+    assert!(
+        errors.borrow().is_empty(),
+        "no error: {:?}",
+        errors.borrow()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -120,7 +134,11 @@ async fn a_hidden_page_pauses_after_the_grace_period_and_resumes_when_visible() 
     let seen = stats(&key).await;
     assert_eq!(seen.connections, 2);
     assert_eq!(seen.last_event_ids[1].as_deref(), Some("3"));
-    assert!(errors.borrow().is_empty(), "no error: {:?}", errors.borrow());
+    assert!(
+        errors.borrow().is_empty(),
+        "no error: {:?}",
+        errors.borrow()
+    );
 }
 
 #[wasm_bindgen_test]
