@@ -1,20 +1,11 @@
-// The page's lifecycle for the package's unshared sources: into the
-// back/forward cache and back, a hidden tab's pause (`whenHidden`), a frozen
-// page's resume. src/lifecycle.rs holds the same rules for Rust sources;
-// tests/data/lifecycle.json pins both.
-//
-// One set of page listeners serves every source. They reach each connection
-// through a WeakRef: a connection lives as long as its transport or the
-// page's object holds it, never because the page has listeners.
+// The page's lifecycle for unshared sources: the back/forward cache,
+// `whenHidden`, `resume`. src/lifecycle.rs has the same rules;
+// tests/data/lifecycle.json pins both. One set of page listeners reaches the
+// connections through WeakRefs: they never keep one alive.
 
 import { CLOSED, CONNECTING, isObject } from './options.js';
 
-/**
- * The rules for one source, apart from the browser: a function of an input
- * (`pagehide`, `pageshow`, `hidden`, `visible`, `grace`, `resume`) and
- * whether the source still runs, returning what to do, in order (`arm`,
- * `disarm`, `suspend`, `reconnect`).
- */
+/** One source's rules: (input, live) -> actions, as in the table. */
 export function rules(pause, hidden) {
   let armed = false;
   let suspended = false;
@@ -83,9 +74,7 @@ function feed(entry, input) {
     if (action === 'arm') entry.timer = setTimeout(() => feed(entry, 'grace'), entry.grace);
     else if (action === 'disarm') clearTimeout(entry.timer);
     else if (action === 'suspend') {
-      // Closed, but not by the page: CONNECTING (what the page can see of
-      // it; the browser's own object reads CLOSED meanwhile), no error, and
-      // the listeners and iterators stay.
+      // Not the page's close: CONNECTING, no error, iterators go on.
       connection.close();
       entry.paused = true;
       if (connection.notify) {
