@@ -8,15 +8,19 @@
 // Chromium under playwright: playwright launches it with
 // `--disable-back-forward-cache` (CDP's reason: BackForwardCacheDisabledByCommandLine);
 // without that switch, Chromium 156 caches a page with an open EventSource or
-// fetch stream. Headless Chromium does not change `visibilityState` on
+// fetch stream, unless the page itself came with `Cache-Control: no-store`
+// (MainResourceHasCacheControlNoStore, which the harness's static files
+// have: this test serves its page without). Headless Chromium does not change `visibilityState` on
 // minimising or switching tabs, nor fire `freeze`/`resume` on
 // `Page.setWebLifecycleState` for a visible page: those two are dispatched
 // by hand, with `visibilityState` overridden.
 import { readFileSync } from 'node:fs';
+import { startHarness } from '../../support/harness.mjs';
+import { pageRoutes } from '../fixture/pages.mjs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOST, eventually, launchBrowser, newPage, root, sleep, startFixture, startHarness } from './helpers.mjs';
+import { HOST, eventually, launchBrowser, newPage, root, sleep, startFixture } from './helpers.mjs';
 import { rules } from '../../js/lifecycle.js';
 
 const FIXTURE_PORT = 18791;
@@ -33,13 +37,23 @@ test('the rules follow tests/data/lifecycle.json', () => {
   }
 });
 
+/**
+ * harness.html without `Cache-Control: no-store`, which the support server
+ * sends and which keeps a page out of Chromium's back/forward cache
+ * (MainResourceHasCacheControlNoStore).
+ */
+function cacheable(req, res) {
+  const page = readFileSync(path.join(root, 'tests', 'e2e', 'harness.html'));
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(page);
+}
+
 let harness;
 let fixture;
 let browser;
 
 before(async () => {
   fixture = await startFixture(FIXTURE_PORT);
-  harness = await startHarness({ port: PAGE_PORT });
+  harness = await startHarness({ port: PAGE_PORT, routes: [pageRoutes, { '/cacheable.html': cacheable }] });
   // The harness's browser keeps playwright's switch; this one caches pages.
   browser = await launchBrowser([], { ignoreDefaultArgs: ['--disable-back-forward-cache'] });
 });
@@ -60,7 +74,7 @@ async function openPage() {
   await cdp.send('Page.enable');
   const notCached = [];
   cdp.on('Page.backForwardCacheNotUsed', (event) => notCached.push(...event.notRestoredExplanations.map((e) => e.reason)));
-  await page.goto(`http://${HOST}:${PAGE_PORT}/harness/harness.html`);
+  await page.goto(`http://${HOST}:${PAGE_PORT}/cacheable.html`);
   await page.waitForFunction(() => document.title === 'ready');
   return { page, errors, notCached };
 }
@@ -106,7 +120,7 @@ for (const transport of ['native', 'fetch']) {
       await openSource(page, transport, `${FIXTURE}/sse/drop?n=3&hold=60000&key=${k}`);
       await untilIds(page, 3, 'the first connection');
 
-      await page.goto(`http://localhost:${PAGE_PORT}/harness/harness.html?away`);
+      await page.goto(`http://localhost:${PAGE_PORT}/cacheable.html?away`);
       await eventually('the connection closed while away', async () => (await stats(k)).open === 0);
       await sleep(300);
       assert.equal((await stats(k)).connections, 1, 'nothing connects from the cache');
