@@ -17,6 +17,7 @@
 import { facadeConnection } from './connect.js';
 import { endIterators, iterate } from './iterator.js';
 import { SKIPPED, parseJson } from './json.js';
+import { closed, watch } from './lifecycle.js';
 import { Native, OwnConnection } from './native.js';
 import { capacity, eventTypes, isObject } from './options.js';
 import { StreamConnection } from './parsed.js';
@@ -93,12 +94,15 @@ export class EventSource extends (Native ?? EventTarget) {
       connection = new SharedConnection(url, init, here);
     } else {
       connection = facadeConnection(url, init, here);
+      if (connection !== null) watch(connection, init);
     }
     if (connection === null) {
-      // The browser's own object, of this class.
+      // The browser's own object, of this class. Under the page's lifecycle
+      // too: suspended, it closes the browser's object, and its reopening
+      // forwards copies, as `reconnect()` does.
       // eslint-disable-next-line prefer-rest-params
       super(...arguments);
-      own(this);
+      watch(own(this).connection, init);
       return;
     }
     // A real EventTarget whose prototype is this class's (or the page's subclass's).
@@ -237,7 +241,9 @@ export class EventSource extends (Native ?? EventTarget) {
    * already holds.
    */
   close() {
-    state(this).connection.close();
+    const { connection } = state(this);
+    closed(connection);
+    connection.close();
     endIterators(this);
   }
 

@@ -77,6 +77,16 @@ export interface WebSseInit extends EventSourceInit {
    */
   lastEventIdParam?: string;
   /**
+   * While the page is hidden: `'stay'` connected (the default), or
+   * `{ pause: ms }`: close the connection once the page has been hidden that
+   * long, and reopen it from the last event ID when it is visible again (no
+   * `error`; `readyState` is CONNECTING meanwhile, listeners and iterators
+   * stay). Whatever it says, the connection closes when the page enters the
+   * back/forward cache and reopens when it comes back, and a page resumed
+   * from frozen reconnects at once. Shared sources leave this to the leader.
+   */
+  whenHidden?: 'stay' | { pause: number };
+  /**
    * Fetch transport: the largest event (and line) in bytes; default 32 MiB,
    * `Infinity` for no limit (the browser's own EventSource has none). A
    * larger event is skipped with a console warning; the source goes on.

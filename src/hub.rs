@@ -98,6 +98,8 @@ pub(crate) struct Hub {
     /// A subscriber was removed during a dispatch: compact afterwards.
     holes: Cell<bool>,
     next_id: Cell<u32>,
+    /// The page's listeners (src/lifecycle.rs), removed with the hub.
+    lifecycle: OnceCell<crate::lifecycle::Lifecycle>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -124,6 +126,7 @@ impl Hub {
             dispatching: Cell::new(0),
             holes: Cell::new(false),
             next_id: Cell::new(0),
+            lifecycle: OnceCell::new(),
         }
     }
 
@@ -597,6 +600,32 @@ impl Hub {
         }
         self.state_changed();
         true
+    }
+
+    /// Watches the page for this source; once, right after the driver.
+    pub(crate) fn set_lifecycle(&self, lifecycle: crate::lifecycle::Lifecycle) {
+        let _ = self.lifecycle.set(lifecycle);
+    }
+
+    /// Closes the connection for the page's sake (the back/forward cache, a
+    /// hidden tab) without closing the source: it stays `Connecting`, no
+    /// error is heard, nothing ends, and [`reconnect`](Self::reconnect)
+    /// brings it back. Only for a driver that can reconnect.
+    pub(crate) fn suspend(&self) {
+        let Some(driver) = self.driver().filter(|driver| driver.can_reconnect()) else {
+            return;
+        };
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        driver.close();
+        self.state.set(ReadyState::Connecting);
+        {
+            let mut progress = self.progress.borrow_mut();
+            progress.delay = None;
+            progress.next_attempt_at = None;
+        }
+        self.state_changed();
     }
 
     /// Closes the connection under way, if any, and opens a new one now;

@@ -70,6 +70,7 @@ mod facts;
 mod hub;
 #[cfg(feature = "js")]
 mod js;
+mod lifecycle;
 mod listener;
 mod options;
 mod queue;
@@ -91,6 +92,7 @@ pub use error::Error;
 #[cfg_attr(docsrs, doc(cfg(feature = "shared")))]
 pub use event::SharedRole;
 pub use event::{ConnectionState, ErrorEvent, MessageEvent, OpenEvent, ReadyState};
+pub use lifecycle::WhenHidden;
 pub use listener::Listener;
 pub use options::{EventSourceOptions, Overflow, Transport};
 pub use reconnect::ReconnectPolicy;

@@ -87,6 +87,7 @@ pub struct EventSourceOptions {
     pub(crate) overflow: Overflow,
     /// `None`: no limit.
     pub(crate) max_event_size: Option<usize>,
+    pub(crate) when_hidden: crate::WhenHidden,
     #[cfg(feature = "shared")]
     pub(crate) shared: bool,
     #[cfg(feature = "fetch")]
@@ -114,6 +115,7 @@ impl Default for EventSourceOptions {
             stream_capacity: STREAM_CAPACITY,
             overflow: Overflow::Lag,
             max_event_size: Some(crate::parse::DEFAULT_MAX_EVENT_SIZE),
+            when_hidden: crate::WhenHidden::Stay,
             #[cfg(feature = "shared")]
             shared: false,
             #[cfg(feature = "fetch")]
@@ -332,6 +334,37 @@ impl EventSourceOptions {
     /// ```
     pub fn reconnect(mut self, policy: Option<ReconnectPolicy>) -> Self {
         self.reconnect = Some(policy);
+        self
+    }
+
+    /// What the source does while its page is hidden:
+    /// [`WhenHidden::Stay`](crate::WhenHidden::Stay) connected (the default),
+    /// or [`WhenHidden::Pause`](crate::WhenHidden::Pause): close the
+    /// connection once the page has been hidden for the grace period, and
+    /// reopen it from the last event ID when the page is visible again. The
+    /// source stays `Connecting` meanwhile; no error is heard, listeners and
+    /// streams stay attached. Mobile browsers cut a background page's
+    /// connections without telling it; a pause closes them on the page's
+    /// own terms and resumes them on return.
+    ///
+    /// Whatever this says, a source closes its connection when the page
+    /// goes into the back/forward cache and reopens it, from the last event
+    /// ID, when the page comes back; and a page resumed after being frozen
+    /// reconnects at once. On the native transport the new connection
+    /// carries the last event ID only with
+    /// [`last_event_id_param`](Self::last_event_id_param). Shared sources
+    /// leave this to their leader.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use web_sse::{EventSource, EventSourceOptions, WhenHidden};
+    ///
+    /// let options = EventSourceOptions::new().when_hidden(WhenHidden::Pause(Duration::from_secs(30)));
+    /// let source = EventSource::with_options("/events", &options)?;
+    /// # Ok::<(), web_sse::Error>(())
+    /// ```
+    pub fn when_hidden(mut self, when_hidden: crate::WhenHidden) -> Self {
+        self.when_hidden = when_hidden;
         self
     }
 

@@ -7,11 +7,16 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Chromium at CHROMIUM_PATH, or /usr/bin/chromium, with `extraArgs` added. */
-export function launchBrowser(extraArgs = []) {
+/**
+ * Chromium at CHROMIUM_PATH, or /usr/bin/chromium, with `extraArgs` added;
+ * `ignoreDefaultArgs` drops some of playwright's own (its
+ * `--disable-back-forward-cache`, say).
+ */
+export function launchBrowser(extraArgs = [], { ignoreDefaultArgs } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [...CHROMIUM_ARGS, ...extraArgs],
+    ignoreDefaultArgs,
     timeout: 30_000,
   });
 }

@@ -36,11 +36,16 @@ pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
     if options.shared {
         return shared::open(url, options);
     }
-    match options.transport {
-        Transport::Native => native::open(url, options),
+    let hub = match options.transport {
+        Transport::Native => native::open(url, options)?,
         #[cfg(feature = "fetch")]
-        Transport::Fetch => restart::open(url, options),
+        Transport::Fetch => restart::open(url, options)?,
+    };
+    // A shared source leaves the page's lifecycle to the shared machinery.
+    if let Some(lifecycle) = crate::lifecycle::watch(Rc::downgrade(&hub), options.when_hidden) {
+        hub.set_lifecycle(lifecycle);
     }
+    Ok(hub)
 }
 
 /// The URL resolved against the global's location, as `EventSource` does

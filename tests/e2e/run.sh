@@ -25,4 +25,4 @@ echo "test:js: $wasm is $(wc -c <"$wasm") bytes, $(gzip -9 <"$wasm" | wc -c) gzi
 exec node --test --test-concurrency=1 --test-timeout=180000 \
   tests/e2e/demo.test.mjs tests/e2e/js-api.test.mjs tests/e2e/facade.test.mjs \
   tests/e2e/fetch.test.mjs tests/e2e/fetch-request.test.mjs tests/e2e/from-stream.test.mjs tests/e2e/leak.test.mjs tests/e2e/types.test.mjs tests/e2e/vite.test.mjs \
-  tests/e2e/shared.test.mjs tests/e2e/reconnect.test.mjs tests/e2e/native-driver.test.mjs tests/e2e/ends.test.mjs tests/e2e/node.test.mjs
+  tests/e2e/shared.test.mjs tests/e2e/reconnect.test.mjs tests/e2e/native-driver.test.mjs tests/e2e/ends.test.mjs tests/e2e/lifecycle.test.mjs tests/e2e/node.test.mjs

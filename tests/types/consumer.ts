@@ -113,9 +113,13 @@ const resilient = new EventSource('/events', {
   reconnect: { base: 500, cap: 10_000, maxAttempts: 8, resetAfter: 30_000 },
   idleTimeout: 60_000,
   lastEventIdParam: 'lastEventId',
+  whenHidden: { pause: 30000 },
   lastEventId: '41',
 });
 new EventSource('/events', { transport: 'fetch', reconnect: false, retryOn: [503], idleTimeout: 0 });
+new EventSource('/events', { whenHidden: 'stay' });
+// @ts-expect-error: a pause needs its grace period
+new EventSource('/events', { whenHidden: 'pause' });
 resilient.addEventListener('statechange', (event) => {
   const wait: number | null = resilient.retryDelay;
   const at: number | null = resilient.nextAttemptAt;

@@ -1,0 +1,223 @@
+// The page's lifecycle (issue 22) for the package's class, native and fetch:
+// the shared rules table against js/lifecycle.js; the real back/forward cache
+// in Chromium, with a navigation away and back; a hidden tab's pause; a
+// frozen page's resume. The server's /stats say what the connections did:
+// each connection to /sse/drop sends three events from the last event ID on,
+// so a loss or a repeat shows in the ids.
+//
+// Chromium under playwright: playwright launches it with
+// `--disable-back-forward-cache` (CDP's reason: BackForwardCacheDisabledByCommandLine);
+// without that switch, Chromium 156 caches a page with an open EventSource or
+// fetch stream, unless the page itself came with `Cache-Control: no-store`
+// (MainResourceHasCacheControlNoStore, which the harness's static files
+// have: this test serves its page without). Headless Chromium does not change `visibilityState` on
+// minimising or switching tabs, nor fire `freeze`/`resume` on
+// `Page.setWebLifecycleState` for a visible page: those two are dispatched
+// by hand, with `visibilityState` overridden.
+import { readFileSync } from 'node:fs';
+import { startHarness } from '../../support/harness.mjs';
+import { pageRoutes } from '../fixture/pages.mjs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HOST, eventually, launchBrowser, newPage, root, sleep, startFixture } from './helpers.mjs';
+import { rules } from '../../js/lifecycle.js';
+
+const FIXTURE_PORT = 18791;
+const FIXTURE = `http://${HOST}:${FIXTURE_PORT}`;
+const PAGE_PORT = 18094;
+
+test('the rules follow tests/data/lifecycle.json', () => {
+  const spec = JSON.parse(readFileSync(path.join(root, 'tests', 'data', 'lifecycle.json'), 'utf8'));
+  for (const { name, pause, hidden, steps } of spec.scenarios) {
+    const step = rules(pause, hidden);
+    steps.forEach(({ on, live = true, do: expected }, index) => {
+      assert.deepEqual(step(on, live), expected, `${name}, step ${index}`);
+    });
+  }
+});
+
+/**
+ * harness.html without `Cache-Control: no-store`, which the support server
+ * sends and which keeps a page out of Chromium's back/forward cache
+ * (MainResourceHasCacheControlNoStore).
+ */
+function cacheable(req, res) {
+  const page = readFileSync(path.join(root, 'tests', 'e2e', 'harness.html'));
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(page);
+}
+
+let harness;
+let fixture;
+let browser;
+
+before(async () => {
+  fixture = await startFixture(FIXTURE_PORT);
+  harness = await startHarness({ port: PAGE_PORT, routes: [pageRoutes, { '/cacheable.html': cacheable }] });
+  // The harness's browser keeps playwright's switch; this one caches pages.
+  browser = await launchBrowser([], { ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await harness?.stop();
+  fixture?.kill();
+});
+
+const key = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+const stats = (k) => fetch(`${FIXTURE}/stats?key=${k}`).then((r) => r.json());
+
+/** A harness page in the bfcache-enabled browser, its CDP session, and why a restore failed. */
+async function openPage() {
+  const { page, errors } = await newPage(browser);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Page.enable');
+  const notCached = [];
+  cdp.on('Page.backForwardCacheNotUsed', (event) => notCached.push(...event.notRestoredExplanations.map((e) => e.reason)));
+  await page.goto(`http://${HOST}:${PAGE_PORT}/cacheable.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+  return { page, errors, notCached };
+}
+
+/**
+ * Opens a source in the page as `window.es`, logging the ids of its
+ * messages (through a listener and an async iterator) and its errors.
+ */
+function openSource(page, transport, url, whenHidden) {
+  return page.evaluate(({ transport, url, whenHidden }) => {
+    window.log = { ids: [], iterated: [], errors: 0, shows: [] };
+    addEventListener('pageshow', (event) => window.log.shows.push(event.persisted));
+    const es = new t.api.EventSource(url, { transport, lastEventIdParam: 'lastEventId', whenHidden });
+    window.es = es;
+    es.onmessage = (event) => window.log.ids.push(event.lastEventId);
+    es.onerror = () => { window.log.errors += 1; };
+    (async () => {
+      for await (const event of es.events()) window.log.iterated.push(event.lastEventId);
+    })();
+  }, { transport, url, whenHidden });
+}
+
+const ids = (page) => page.evaluate(() => window.log);
+const untilIds = (page, n, what) =>
+  page.waitForFunction((n) => window.log.ids.length >= n && window.log.iterated.length >= n, n, { timeout: 10_000 }).catch(async (error) => {
+    throw new Error(`${what}: ${JSON.stringify(await ids(page))} (${error.message})`);
+  });
+
+/** Switches the page's visibility as a tab switch would, visibilityState overridden. */
+const setVisibility = (page, state) =>
+  page.evaluate((state) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+
+const expected = ['1', '2', '3', '4', '5', '6'];
+
+for (const transport of ['native', 'fetch']) {
+  describe(`${transport}: the page's lifecycle`, () => {
+    test('the back/forward cache keeps the page, closes the connection and resumes without loss', async () => {
+      const k = key(`bfcache-${transport}`);
+      const { page, errors, notCached } = await openPage();
+      await openSource(page, transport, `${FIXTURE}/sse/drop?n=3&hold=60000&key=${k}`);
+      await untilIds(page, 3, 'the first connection');
+
+      await page.goto(`http://localhost:${PAGE_PORT}/cacheable.html?away`);
+      await eventually('the connection closed while away', async () => (await stats(k)).open === 0);
+      await sleep(300);
+      assert.equal((await stats(k)).connections, 1, 'nothing connects from the cache');
+
+      await page.goBack({ waitUntil: 'commit' });
+      await page.waitForFunction(() => window.log?.shows.length > 0, null, { timeout: 10_000 }).catch(() => {
+        throw new Error(`the page was not restored from the back/forward cache: ${notCached.join(', ') || 'no reason given'}`);
+      });
+      assert.deepEqual((await ids(page)).shows, [true], 'pageshow.persisted');
+      await untilIds(page, 6, 'after the restore');
+      const log = await ids(page);
+      assert.deepEqual(log.ids, expected, 'no event lost or repeated');
+      assert.deepEqual(log.iterated, expected, 'the iterator goes on');
+      assert.equal(log.errors, 0, 'no error event');
+      const seen = await stats(k);
+      assert.equal(seen.connections, 2);
+      assert.equal(seen.lastEventIds[1], '3');
+      assert.equal(await page.evaluate(() => es.readyState), 1);
+      assert.deepEqual(errors, []);
+      await page.evaluate(() => es.close());
+      await page.close();
+    });
+
+    test("whenHidden: { pause } closes after the grace period and resumes when visible", async () => {
+      const k = key(`hidden-${transport}`);
+      const { page, errors } = await openPage();
+      await openSource(page, transport, `${FIXTURE}/sse/drop?n=3&hold=60000&key=${k}`, { pause: 200 });
+      await untilIds(page, 3, 'the first connection');
+
+      // Back within the grace period: nothing closes.
+      await setVisibility(page, 'hidden');
+      await sleep(50);
+      await setVisibility(page, 'visible');
+      await sleep(300);
+      assert.deepEqual([(await stats(k)).connections, (await stats(k)).open], [1, 1]);
+
+      await setVisibility(page, 'hidden');
+      await eventually('the paused connection closed', async () => (await stats(k)).open === 0);
+      if (transport === 'fetch') assert.equal(await page.evaluate(() => es.readyState), 0, 'CONNECTING while paused');
+      await setVisibility(page, 'visible');
+      await untilIds(page, 6, 'after the pause');
+      const log = await ids(page);
+      assert.deepEqual(log.ids, expected);
+      assert.deepEqual(log.iterated, expected);
+      assert.equal(log.errors, 0);
+      assert.equal((await stats(k)).lastEventIds[1], '3');
+      assert.deepEqual(errors, []);
+      await page.evaluate(() => es.close());
+      await page.close();
+    });
+
+    test("whenHidden: 'stay' (the default) stays connected; a closed source stays closed", async () => {
+      const k = key(`stay-${transport}`);
+      const { page } = await openPage();
+      await openSource(page, transport, `${FIXTURE}/sse/drop?n=3&hold=60000&key=${k}`);
+      await untilIds(page, 3, 'the first connection');
+      await setVisibility(page, 'hidden');
+      await sleep(300);
+      await setVisibility(page, 'visible');
+      assert.deepEqual([(await stats(k)).connections, (await stats(k)).open], [1, 1]);
+      await page.evaluate(() => {
+        es.close();
+        dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+        document.dispatchEvent(new Event('resume'));
+      });
+      await sleep(300);
+      assert.equal((await stats(k)).connections, 1);
+      await page.close();
+    });
+
+    test('a page resumed from frozen reconnects at once, from the last event ID', async () => {
+      const k = key(`resume-${transport}`);
+      const { page, errors } = await openPage();
+      await openSource(page, transport, `${FIXTURE}/sse/drop?n=3&hold=60000&key=${k}`);
+      await untilIds(page, 3, 'the first connection');
+      await page.evaluate(() => document.dispatchEvent(new Event('resume')));
+      await untilIds(page, 6, 'after the resume');
+      assert.deepEqual((await ids(page)).ids, expected);
+      await eventually('one connection open', async () => (await stats(k)).open === 1);
+      assert.equal((await stats(k)).lastEventIds[1], '3');
+      assert.deepEqual(errors, []);
+      await page.evaluate(() => es.close());
+      await page.close();
+    });
+
+    test('a bad whenHidden throws in the constructor', async () => {
+      const { page } = await openPage();
+      const thrown = await page.evaluate((transport) => {
+        try {
+          new t.api.EventSource('/nowhere', { transport, whenHidden: 'pause' });
+          return null;
+        } catch (error) {
+          return error.name;
+        }
+      }, transport);
+      assert.equal(thrown, 'TypeError');
+      await page.close();
+    });
+  });
+}
