@@ -46,7 +46,8 @@ function warm({ FetchTransport, StreamParser }) {
     const parser = new StreamParser();
     parser.feed(new TextEncoder().encode('id:1\nretry:1\ndata:x\n\n'));
     parser.free();
-    new FetchTransport('http://localhost/', false, 'GET', 'a\rb', undefined, undefined, new Float64Array([1, 1, 1, 1]),
+    const build = (url, lastEventId, signal) => new Request(url, { headers: { a: 'b', 'last-event-id': lastEventId }, signal });
+    new FetchTransport('http://localhost/', build, 'GET', 'a\rb', undefined, new Float64Array([1, 1, 1, 1]),
       1, '', undefined, undefined, () => {}, undefined, undefined, undefined).free();
   } catch {
     // Only the first source is slower.

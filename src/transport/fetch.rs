@@ -29,7 +29,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use super::cors;
 use super::online::{is_online, on_online};
 use super::replay;
-use super::request::RequestSpec;
+pub(crate) use super::request::{MakeRequest, RequestSpec};
 use super::task::{global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, Output};
 use crate::error::message_of;
 use crate::parse::Parser;
@@ -48,7 +48,15 @@ pub(crate) fn start(
     options: &EventSourceOptions,
     output: Box<dyn Output>,
 ) -> Result<Rc<Control>, Error> {
-    let request = RequestSpec::new(url, options)?;
+    Ok(start_with(RequestSpec::new(url, options)?, options, output))
+}
+
+/// Starts the connection task with requests from `request`.
+pub(crate) fn start_with(
+    request: RequestSpec,
+    options: &EventSourceOptions,
+    output: Box<dyn Output>,
+) -> Rc<Control> {
     let control = Rc::new(Control::default());
     let mut parser = Parser::with_max_event_size(options.max_event_size.unwrap_or(usize::MAX));
     if let Some(id) = &options.last_event_id {
@@ -61,7 +69,7 @@ pub(crate) fn start(
         idle: options.idle(),
     };
     spawn_local(run(output, Rc::clone(&control), request, parser, plan));
-    Ok(control)
+    control
 }
 
 /// How the task stays connected.
