@@ -4,7 +4,7 @@
 import { Connection } from './connection.js';
 import { errorEvent, failure } from './facts.js';
 import { CLOSED, OPEN } from './options.js';
-import { bindings } from './wasm.js';
+import { bindings, readyBindings } from './wasm.js';
 
 /** Why a source could not start: the wasm did not load. */
 const unloaded = (error) => ({ kind: 'wasm', message: `web-sse could not load its wasm module: ${error.message}` });
@@ -132,29 +132,42 @@ export class FetchConnection extends ParsedConnection {
 
   #start(request) {
     const started = ++this.#started;
-    bindings().then(({ FetchTransport, Signal }) => {
-      if (this.readyState === CLOSED || started !== this.#started) return;
-      this.#signal = Signal;
-      const { url, method, headers, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize, refreshOn, replay, endOn } = request;
-      this.#hook = request.request;
-      const hook = this.#hook && ((attempt, id, refresh) => this.#hook.call(attempt, id, refresh));
-      const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
-      try {
-        this.#transport = new FetchTransport(url, requestBuilder(request), method, headers.join('\r'),
-          retryOn && new Uint16Array(retryOn),
-          policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
-          idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
-          (signal, payload) => this.#receive(signal, payload),
-          hook, refreshOn && new Uint16Array(refreshOn), replay);
-        // Before the task reads anything: it starts on a later turn.
-        if (endOn) this.#transport.endOn(endOn.kind, endOn.value, endOn.delivered);
-        if (this.wanted.has('comment')) this.#transport.comments(true);
-      } catch (error) {
-        this.fail({ kind: 'request', message: error.message });
-      }
-    }, (error) => {
+    // With the module ready (the page called init(), or a source loaded
+    // it), the transport starts now rather than a few promise turns later.
+    const glue = readyBindings();
+    if (glue) {
+      this.#open(request, glue, started);
+      return;
+    }
+    bindings().then((loaded) => this.#open(request, loaded, started), (error) => {
       if (started === this.#started) this.fail(unloaded(error));
     });
+  }
+
+  #open(request, { FetchTransport, Signal }, started) {
+    if (this.readyState === CLOSED || started !== this.#started) return;
+    this.#signal = Signal;
+    const { url, method, headers, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize, refreshOn, replay, endOn } = request;
+    this.#hook = request.request;
+    const hook = this.#hook && ((attempt, id, refresh) => this.#hook.call(attempt, id, refresh));
+    const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
+    try {
+      this.#transport = new FetchTransport(url, requestBuilder(request), method, headers.join('\r'),
+        retryOn && new Uint16Array(retryOn),
+        policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
+        idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
+        (signal, payload) => this.#receive(signal, payload),
+        hook, refreshOn && new Uint16Array(refreshOn), replay);
+      // Before the task reads anything: it starts on a later turn.
+      if (endOn) this.#transport.endOn(endOn.kind, endOn.value, endOn.delivered);
+      if (this.wanted.has('comment')) this.#transport.comments(true);
+    } catch (error) {
+      // After the constructor returns, as when the module loads first: the
+      // page adds its listeners before it hears why.
+      queueMicrotask(() => {
+        if (this.readyState !== CLOSED && started === this.#started) this.fail({ kind: 'request', message: error.message });
+      });
+    }
   }
 
   listen(type) {

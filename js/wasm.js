@@ -7,6 +7,8 @@
 const WASM_FILE = 'web_sse_bg.wasm';
 
 let ready = null;
+/** The glue, once the module is ready: a source then starts in its constructor. */
+let loaded = null;
 
 /**
  * Loads the wasm module (once), which the fetch transport needs; the native
@@ -20,6 +22,11 @@ export default function init(options) {
   return ready.then(({ exports }) => exports);
 }
 
+/** The glue's exports if the module is ready now, else null. */
+export function readyBindings() {
+  return loaded;
+}
+
 /** The glue's exports (FetchTransport, StreamParser, Signal), once the module is ready. */
 export function bindings() {
   ready ??= load(undefined);
@@ -30,6 +37,7 @@ async function load(options) {
   const glue = await import('./web_sse.js');
   const exports = await glue.default(options === undefined ? await defaultSource() : options);
   warm(glue);
+  loaded = glue;
   return { glue, exports };
 }
 

@@ -124,7 +124,7 @@ async fn run(
             refresh: refresh.take(),
         };
         sent = sent.saturating_add(1);
-        let ended = connect(
+        let connecting: Pin<Box<dyn Future<Output = Ended> + '_>> = Box::pin(connect(
             output,
             &control,
             &request,
@@ -132,8 +132,8 @@ async fn run(
             plan.idle,
             &mut backoff,
             attempt,
-        )
-        .await;
+        ));
+        let ended = connecting.await;
         // A partial event cut off by the end is discarded, never delivered.
         parser.finish();
         control.set_abort(None);
@@ -247,10 +247,23 @@ async fn connect(
     let origin = web_sys::Url::new(&response.url())
         .map(|url| url.origin())
         .unwrap_or_default();
+    // The first chunk is asked for before the page hears of the opening, so
+    // that the network does not wait for its `open` listeners.
+    let reader = reader(&body);
+    let first = reader.read();
     backoff.opened(now());
     control.take_delivered();
     output.opened(&origin);
-    let end = read_body(reader(&body), parser, &spec.url, output, control, idle).await;
+    let end = read_body(
+        reader,
+        Some(first),
+        parser,
+        &spec.url,
+        output,
+        control,
+        idle,
+    )
+    .await;
     if control.take_delivered() {
         backoff.delivered();
     }
@@ -336,7 +349,7 @@ async fn body_start(response: &web_sys::Response, idle: Option<Duration>) -> Str
     let reader = reader(&body);
     let mut bytes = Vec::new();
     while bytes.len() < BODY_LIMIT {
-        let Some(Ok(Some(chunk))) = read_chunk(&reader, idle).await else {
+        let Some(Ok(Some(chunk))) = read_chunk(reader.read(), idle).await else {
             break;
         };
         let start = bytes.len();
