@@ -4,7 +4,7 @@
 import { Connection } from './connection.js';
 import { errorEvent, failure } from './facts.js';
 import { CLOSED, OPEN } from './options.js';
-import { bindings } from './wasm.js';
+import { bindings, readyBindings } from './wasm.js';
 
 /** Why a source could not start: the wasm did not load. */
 const unloaded = (error) => ({ kind: 'wasm', message: `web-sse could not load its wasm module: ${error.message}` });
@@ -83,6 +83,30 @@ class ParsedConnection extends Connection {
 }
 
 /**
+ * The fetch transport's request for one attempt, which the wasm side asks
+ * for (src/js/mod.rs, `JsRequest`): the options' method, headers, body and
+ * credentials, with the request hook's headers (`name\rvalue\r…`, each name
+ * replacing the options') and body over them when it set any, and the last
+ * event ID in its header when there is one. Throws what `Request` throws.
+ */
+function requestBuilder({ method, headers, body, withCredentials }) {
+  const base = new Headers();
+  for (let i = 0; i + 1 < headers.length; i += 2) base.append(headers[i], headers[i + 1]);
+  if (!base.has('accept')) base.set('accept', 'text/event-stream');
+  const credentials = withCredentials ? 'include' : 'same-origin';
+  return (url, lastEventId, signal, extra, extraBody) => {
+    const sent = new Headers(base);
+    if (extra !== undefined) {
+      const fields = extra.split('\r');
+      for (let i = 0; i + 1 < fields.length; i += 2) sent.delete(fields[i]);
+      for (let i = 0; i + 1 < fields.length; i += 2) sent.append(fields[i], fields[i + 1]);
+    }
+    if (lastEventId) sent.set('last-event-id', lastEventId);
+    return new Request(url, { method, headers: sent, body: extraBody ?? body, mode: 'cors', cache: 'no-store', credentials, signal });
+  };
+}
+
+/**
  * The fetch transport: the wasm module fetches, parses and reconnects. It
  * holds `receive` (and through it the page's object) only while the
  * connection runs; `close()` and a fatal error free it.
@@ -108,29 +132,42 @@ export class FetchConnection extends ParsedConnection {
 
   #start(request) {
     const started = ++this.#started;
-    bindings().then(({ FetchTransport, Signal }) => {
-      if (this.readyState === CLOSED || started !== this.#started) return;
-      this.#signal = Signal;
-      const { url, withCredentials, method, headers, body, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize, refreshOn, replay, endOn } = request;
-      this.#hook = request.request;
-      const hook = this.#hook && ((attempt, id, refresh) => this.#hook.call(attempt, id, refresh));
-      const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
-      try {
-        this.#transport = new FetchTransport(url, withCredentials, method, headers.join('\r'), body,
-          retryOn && new Uint16Array(retryOn),
-          policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
-          idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
-          (signal, payload) => this.#receive(signal, payload),
-          hook, refreshOn && new Uint16Array(refreshOn), replay);
-        // Before the task reads anything: it starts on a later turn.
-        if (endOn) this.#transport.endOn(endOn.kind, endOn.value, endOn.delivered);
-        if (this.wanted.has('comment')) this.#transport.comments(true);
-      } catch (error) {
-        this.fail({ kind: 'request', message: error.message });
-      }
-    }, (error) => {
+    // With the module ready (the page called init(), or a source loaded
+    // it), the transport starts now rather than a few promise turns later.
+    const glue = readyBindings();
+    if (glue) {
+      this.#open(request, glue, started);
+      return;
+    }
+    bindings().then((loaded) => this.#open(request, loaded, started), (error) => {
       if (started === this.#started) this.fail(unloaded(error));
     });
+  }
+
+  #open(request, { FetchTransport, Signal }, started) {
+    if (this.readyState === CLOSED || started !== this.#started) return;
+    this.#signal = Signal;
+    const { url, method, headers, retryOn, policy, idleTimeout, lastEventId, lastEventIdParam, maxEventSize, refreshOn, replay, endOn } = request;
+    this.#hook = request.request;
+    const hook = this.#hook && ((attempt, id, refresh) => this.#hook.call(attempt, id, refresh));
+    const limit = policy && (policy.maxAttempts === Infinity ? -1 : policy.maxAttempts);
+    try {
+      this.#transport = new FetchTransport(url, requestBuilder(request), method, headers.join('\r'),
+        retryOn && new Uint16Array(retryOn),
+        policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
+        idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
+        (signal, payload) => this.#receive(signal, payload),
+        hook, refreshOn && new Uint16Array(refreshOn), replay);
+      // Before the task reads anything: it starts on a later turn.
+      if (endOn) this.#transport.endOn(endOn.kind, endOn.value, endOn.delivered);
+      if (this.wanted.has('comment')) this.#transport.comments(true);
+    } catch (error) {
+      // After the constructor returns, as when the module loads first: the
+      // page adds its listeners before it hears why.
+      queueMicrotask(() => {
+        if (this.readyState !== CLOSED && started === this.#started) this.fail({ kind: 'request', message: error.message });
+      });
+    }
   }
 
   listen(type) {

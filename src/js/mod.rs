@@ -61,7 +61,10 @@ pub struct FetchTransport {
 #[wasm_bindgen]
 impl FetchTransport {
     /// Starts the connection. `url` is already resolved; `headers` holds
-    /// `name\rvalue\rname\rvalue…`; `retry_statuses` replaces the default
+    /// `name\rvalue\rname\rvalue…` (what a CORS error names; `build` sends
+    /// them); `build(url, lastEventId, signal, headers, body)` returns one
+    /// attempt's `Request`, or throws (see js/parsed.js), with the hook's
+    /// headers (`name\rvalue…`) and body when it set them; `retry_statuses` replaces the default
     /// 502, 503 and 504 when given; `policy` is `[base, cap, max_attempts
     /// (-1: none), reset_after]` in ms, or absent for the spec's fixed delay;
     /// `idle_timeout` is in ms (0: off; absent: the default);
@@ -80,10 +83,9 @@ impl FetchTransport {
     #[wasm_bindgen(constructor)]
     pub fn new(
         url: &str,
-        with_credentials: bool,
+        build: js_sys::Function,
         method: &str,
         headers: &str,
-        body: Option<String>,
         retry_statuses: Option<Vec<u16>>,
         policy: Option<Vec<f64>>,
         idle_timeout: Option<f64>,
@@ -95,34 +97,30 @@ impl FetchTransport {
         refresh_on: Option<Vec<u16>>,
         replay: Option<u8>,
     ) -> Result<FetchTransport, JsValue> {
-        let mut options = EventSourceOptions::new()
-            .transport(crate::Transport::Fetch)
-            .with_credentials(with_credentials)
-            .method(method);
+        // Fields set in place, not through the builder: each builder call
+        // moves the whole options struct, which costs code at every call.
+        let mut options = EventSourceOptions::new();
+        options.transport = crate::Transport::Fetch;
+        options.method = Some(method.to_owned());
         // No header name or value can hold a CR.
         let mut fields = headers.split('\r');
         while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-            options = options.header(name, value);
+            options.headers.push((name.to_owned(), value.to_owned()));
         }
-        if let Some(body) = &body {
-            options = options.body(body);
+        if let Some(statuses) = retry_statuses {
+            options.retry_statuses = statuses;
         }
-        if let Some(statuses) = &retry_statuses {
-            options = options.retry_statuses(statuses);
-        }
-        options = options.reconnect(policy.as_deref().map(policy_from));
+        options.reconnect = Some(policy.as_deref().map(policy_from));
         if let Some(millis) = idle_timeout {
-            options = options.idle_timeout(Some(millis_to_duration(millis)));
+            options.idle_timeout = Some(Some(millis_to_duration(millis)));
         }
         if !last_event_id.is_empty() {
-            options = options.last_event_id(last_event_id);
+            options.last_event_id = Some(last_event_id.to_owned());
         }
-        if let Some(name) = &last_event_id_param {
-            options = options.last_event_id_param(name);
-        }
+        options.last_event_id_param = last_event_id_param;
         if let Some(bytes) = max_event_size {
             // `as` saturates: a huge limit is no limit.
-            options = options.max_event_size((bytes >= 0.0).then_some(bytes as usize));
+            options.max_event_size = (bytes >= 0.0).then_some(bytes as usize);
         }
         options = request::with_request(options, request, refresh_on, replay);
         let output = JsOutput {
@@ -130,13 +128,15 @@ impl FetchTransport {
             batch: RefCell::new(String::new()),
             state: RefCell::new(String::new()),
         };
-        let control = fetch::start(url, &options, Box::new(output)).map_err(|error| {
-            let text = match &error {
-                Error::Js { message, .. } => message.as_str(),
-                _ => "the request could not be built",
-            };
-            JsValue::from(js_sys::TypeError::new(text))
-        })?;
+        let spec = fetch::RequestSpec::with_maker(url, &options, Box::new(JsRequest(build)))
+            .map_err(|error| {
+                let text = match &error {
+                    Error::Js { message, .. } => message.as_str(),
+                    _ => "the request could not be built",
+                };
+                JsValue::from(js_sys::TypeError::new(text))
+            })?;
+        let control = fetch::start_with(spec, &options, Box::new(output));
         Ok(FetchTransport { control })
     }
 }
@@ -170,6 +170,47 @@ impl FetchTransport {
 impl Drop for FetchTransport {
     fn drop(&mut self) {
         self.control.close();
+    }
+}
+
+/// The page's request builder (js/parsed.js): the options' method,
+/// headers, body and credentials live there, so that the wasm holds no
+/// web-sys request code.
+struct JsRequest(js_sys::Function);
+
+impl fetch::MakeRequest for JsRequest {
+    fn make(
+        &self,
+        url: &str,
+        last_event_id: &str,
+        signal: Option<&web_sys::AbortSignal>,
+        extra: Option<&crate::Request>,
+    ) -> Result<web_sys::Request, JsValue> {
+        let args = js_sys::Array::of3(
+            &url.into(),
+            &last_event_id.into(),
+            &signal.map_or(JsValue::UNDEFINED, JsValue::from),
+        );
+        if let Some(extra) = extra {
+            // No header name or value can hold a CR.
+            let mut headers = String::new();
+            for (name, value) in &extra.headers {
+                for part in [name, value] {
+                    headers.push_str(part);
+                    headers.push('\r');
+                }
+            }
+            args.push(&headers.into());
+            args.push(
+                &extra
+                    .body
+                    .as_deref()
+                    .map_or(JsValue::UNDEFINED, JsValue::from),
+            );
+        }
+        self.0
+            .apply(&JsValue::NULL, &args)
+            .map(JsCast::unchecked_into)
     }
 }
 

@@ -26,8 +26,8 @@ pub(super) fn with_request(
             call(&hook, attempt)
         })));
     }
-    if let Some(statuses) = &refresh_on {
-        options = options.refresh_on(statuses);
+    if let Some(statuses) = refresh_on {
+        options.refresh_statuses = statuses;
     }
     // The index of the name in js/request.js's `REPLAY`.
     options.replay = replay.map(|index| match index {

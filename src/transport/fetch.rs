@@ -29,7 +29,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use super::cors;
 use super::online::{is_online, on_online};
 use super::replay;
-use super::request::RequestSpec;
+pub(crate) use super::request::{MakeRequest, RequestSpec};
 use super::task::{global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, Output};
 use crate::error::message_of;
 use crate::parse::Parser;
@@ -48,7 +48,15 @@ pub(crate) fn start(
     options: &EventSourceOptions,
     output: Box<dyn Output>,
 ) -> Result<Rc<Control>, Error> {
-    let request = RequestSpec::new(url, options)?;
+    Ok(start_with(RequestSpec::new(url, options)?, options, output))
+}
+
+/// Starts the connection task with requests from `request`.
+pub(crate) fn start_with(
+    request: RequestSpec,
+    options: &EventSourceOptions,
+    output: Box<dyn Output>,
+) -> Rc<Control> {
     let control = Rc::new(Control::default());
     let mut parser = Parser::with_max_event_size(options.max_event_size.unwrap_or(usize::MAX));
     if let Some(id) = &options.last_event_id {
@@ -61,7 +69,7 @@ pub(crate) fn start(
         idle: options.idle(),
     };
     spawn_local(run(output, Rc::clone(&control), request, parser, plan));
-    Ok(control)
+    control
 }
 
 /// How the task stays connected.
@@ -116,7 +124,7 @@ async fn run(
             refresh: refresh.take(),
         };
         sent = sent.saturating_add(1);
-        let ended = connect(
+        let connecting: Pin<Box<dyn Future<Output = Ended> + '_>> = Box::pin(connect(
             output,
             &control,
             &request,
@@ -124,8 +132,8 @@ async fn run(
             plan.idle,
             &mut backoff,
             attempt,
-        )
-        .await;
+        ));
+        let ended = connecting.await;
         // A partial event cut off by the end is discarded, never delivered.
         parser.finish();
         control.set_abort(None);
@@ -239,10 +247,23 @@ async fn connect(
     let origin = web_sys::Url::new(&response.url())
         .map(|url| url.origin())
         .unwrap_or_default();
+    // The first chunk is asked for before the page hears of the opening, so
+    // that the network does not wait for its `open` listeners.
+    let reader = reader(&body);
+    let first = reader.read();
     backoff.opened(now());
     control.take_delivered();
     output.opened(&origin);
-    let end = read_body(reader(&body), parser, &spec.url, output, control, idle).await;
+    let end = read_body(
+        reader,
+        Some(first),
+        parser,
+        &spec.url,
+        output,
+        control,
+        idle,
+    )
+    .await;
     if control.take_delivered() {
         backoff.delivered();
     }
@@ -328,7 +349,7 @@ async fn body_start(response: &web_sys::Response, idle: Option<Duration>) -> Str
     let reader = reader(&body);
     let mut bytes = Vec::new();
     while bytes.len() < BODY_LIMIT {
-        let Some(Ok(Some(chunk))) = read_chunk(&reader, idle).await else {
+        let Some(Ok(Some(chunk))) = read_chunk(reader.read(), idle).await else {
             break;
         };
         let start = bytes.len();

@@ -13,15 +13,29 @@ use super::task::Control;
 use crate::request::{Attempt, Replay, Request, RequestHook};
 use crate::{Error, EventSourceOptions};
 
+/// Builds one attempt's `Request`: from web-sys calls for a Rust app, from
+/// one JS function for the npm package (whose wasm then holds none of the
+/// web-sys request code).
+pub(crate) trait MakeRequest {
+    /// The request to `url` with the options' method, headers and body, the
+    /// hook's `extra` headers and body over them, and `last_event_id` in the
+    /// `Last-Event-ID` header when not empty; the exception when the values
+    /// make no request.
+    fn make(
+        &self,
+        url: &str,
+        last_event_id: &str,
+        signal: Option<&web_sys::AbortSignal>,
+        extra: Option<&Request>,
+    ) -> Result<web_sys::Request, JsValue>;
+}
+
 /// What every attempt's request starts from.
-pub(super) struct RequestSpec {
+pub(crate) struct RequestSpec {
     /// The source's URL: what errors name, and what the request goes to
     /// unless the hook says otherwise.
     pub(super) url: String,
-    init: web_sys::RequestInit,
-    headers: web_sys::Headers,
-    /// The options' body, for an attempt whose hook sets none.
-    body: JsValue,
+    maker: Box<dyn MakeRequest>,
     pub(super) retry_statuses: Vec<u16>,
     pub(super) refresh_statuses: Vec<u16>,
     pub(super) replay: Replay,
@@ -31,6 +45,77 @@ pub(super) struct RequestSpec {
     id_param: Option<String>,
     /// The page's headers that are not CORS-safelisted, for a CORS error.
     preflighted: Vec<String>,
+}
+
+/// The request of a Rust app, built with web-sys.
+struct WebRequest {
+    init: web_sys::RequestInit,
+    headers: web_sys::Headers,
+    /// The options' body, for an attempt whose hook sets none.
+    body: JsValue,
+}
+
+impl WebRequest {
+    fn new(options: &EventSourceOptions) -> Result<Self, JsValue> {
+        let headers = web_sys::Headers::new()?;
+        for (name, value) in &options.headers {
+            headers.append(name, value)?;
+        }
+        if !headers.has("accept").unwrap_or(false) {
+            let _ = headers.set("accept", "text/event-stream");
+        }
+        let init = web_sys::RequestInit::new();
+        init.set_method(options.method.as_deref().unwrap_or("GET"));
+        let body = options
+            .body
+            .as_deref()
+            .map_or(JsValue::UNDEFINED, JsValue::from_str);
+        init.set_mode(web_sys::RequestMode::Cors);
+        init.set_cache(web_sys::RequestCache::NoStore);
+        init.set_credentials(if options.with_credentials {
+            web_sys::RequestCredentials::Include
+        } else {
+            web_sys::RequestCredentials::SameOrigin
+        });
+        Ok(WebRequest {
+            init,
+            headers,
+            body,
+        })
+    }
+}
+
+impl MakeRequest for WebRequest {
+    fn make(
+        &self,
+        url: &str,
+        last_event_id: &str,
+        signal: Option<&web_sys::AbortSignal>,
+        extra: Option<&Request>,
+    ) -> Result<web_sys::Request, JsValue> {
+        let headers = web_sys::Headers::new_with_headers(&self.headers)?;
+        self.init.set_body(&self.body);
+        if let Some(extra) = extra {
+            // Each of the hook's names replaces the options'.
+            for (name, _) in &extra.headers {
+                headers.delete(name)?;
+            }
+            for (name, value) in &extra.headers {
+                headers.append(name, value)?;
+            }
+            if let Some(body) = &extra.body {
+                self.init.set_body(&JsValue::from_str(body));
+            }
+        }
+        // The parser never keeps an ID with CR, LF or NUL, which no header
+        // may carry.
+        if !last_event_id.is_empty() {
+            let _ = headers.set("last-event-id", last_event_id);
+        }
+        self.init.set_headers(&headers);
+        self.init.set_signal(signal);
+        web_sys::Request::new_with_str_and_init(url, &self.init)
+    }
 }
 
 /// One attempt's request, and what a CORS error about it names.
@@ -44,35 +129,20 @@ pub(super) struct Prepared {
 
 impl RequestSpec {
     pub(super) fn new(url: &str, options: &EventSourceOptions) -> Result<Self, Error> {
-        let headers = web_sys::Headers::new().map_err(|e| Error::from_js(&e))?;
-        for (name, value) in &options.headers {
-            headers
-                .append(name, value)
-                .map_err(|e| Error::from_js(&e))?;
-        }
-        if !headers.has("accept").unwrap_or(false) {
-            let _ = headers.set("accept", "text/event-stream");
-        }
-        let init = web_sys::RequestInit::new();
+        let maker = WebRequest::new(options).map_err(|e| Error::from_js(&e))?;
+        Self::with_maker(url, options, Box::new(maker))
+    }
+
+    /// The spec of `options`, whose requests `maker` builds.
+    pub(crate) fn with_maker(
+        url: &str,
+        options: &EventSourceOptions,
+        maker: Box<dyn MakeRequest>,
+    ) -> Result<Self, Error> {
         let method = options.method.as_deref().unwrap_or("GET");
-        init.set_method(method);
-        let body = options
-            .body
-            .as_deref()
-            .map_or(JsValue::UNDEFINED, JsValue::from_str);
-        init.set_body(&body);
-        init.set_mode(web_sys::RequestMode::Cors);
-        init.set_cache(web_sys::RequestCache::NoStore);
-        init.set_credentials(if options.with_credentials {
-            web_sys::RequestCredentials::Include
-        } else {
-            web_sys::RequestCredentials::SameOrigin
-        });
         let spec = RequestSpec {
             url: url.to_owned(),
-            init,
-            headers,
-            body,
+            maker,
             retry_statuses: options.retry_statuses.clone(),
             refresh_statuses: options.refresh_statuses.clone(),
             replay: options
@@ -154,55 +224,31 @@ impl RequestSpec {
         signal: Option<&web_sys::AbortSignal>,
         extra: Option<&Request>,
     ) -> Result<Prepared, Error> {
-        let headers =
-            web_sys::Headers::new_with_headers(&self.headers).map_err(|e| Error::from_js(&e))?;
-        let mut url = None;
-        let mut preflight = Vec::new();
-        self.init.set_body(&self.body);
-        if let Some(extra) = extra {
-            self.apply(extra, &headers)
-                .map_err(|e| self.bad_request(e))?;
-            // `Request` resolves it against the page, as `fetch()` does.
-            url = extra.url.as_deref();
-            preflight = preflighted(&extra.headers);
-        }
-        // The parser never keeps an ID with CR, LF or NUL, which no header
-        // may carry.
-        if self.id_param.is_none() && !last_event_id.is_empty() {
-            let _ = headers.set("last-event-id", last_event_id);
-        }
-        self.init.set_headers(&headers);
-        self.init.set_signal(signal);
+        // `Request` resolves the hook's URL against the page, as `fetch()`
+        // does.
+        let url = extra.and_then(|extra| extra.url.as_deref());
         let url = super::with_param(
             url.unwrap_or(&self.url),
             self.id_param.as_deref(),
             last_event_id,
         );
-        let request = web_sys::Request::new_with_str_and_init(&url, &self.init);
-        let request = match (request, extra) {
+        let header_id = if self.id_param.is_none() {
+            last_event_id
+        } else {
+            ""
+        };
+        let request = match (self.maker.make(&url, header_id, signal, extra), extra) {
             (Ok(request), _) => request,
             (Err(e), None) => return Err(Error::from_js(&e)),
+            // A bad header name or a body on a `GET` from the hook: the
+            // hook's failure.
             (Err(e), Some(_)) => return Err(self.bad_request(e)),
         };
         Ok(Prepared {
             url: request.url(),
             request,
-            preflighted: preflight,
+            preflighted: extra.map_or_else(Vec::new, |extra| preflighted(&extra.headers)),
         })
-    }
-
-    /// Sets the hook's headers (each name replacing the options') and body.
-    fn apply(&self, extra: &Request, headers: &web_sys::Headers) -> Result<(), JsValue> {
-        for (name, _) in &extra.headers {
-            headers.delete(name)?;
-        }
-        for (name, value) in &extra.headers {
-            headers.append(name, value)?;
-        }
-        if let Some(body) = &extra.body {
-            self.init.set_body(&JsValue::from_str(body));
-        }
-        Ok(())
     }
 
     /// A request the hook's values made impossible (a bad header name, a

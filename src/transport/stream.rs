@@ -39,7 +39,7 @@ pub(crate) fn from_readable(stream: &web_sys::ReadableStream) -> Result<Rc<Hub>,
     Ok(start(|output, control| async move {
         let output = output.as_ref();
         let mut parser = Parser::new();
-        let error = match read_body(reader, &mut parser, URL, output, &control, None).await {
+        let error = match read_body(reader, None, &mut parser, URL, output, &control, None).await {
             BodyEnd::Done => None,
             // No idle timeout on a stream the page hands over.
             BodyEnd::Gone | BodyEnd::Idle | BodyEnd::Finished => return,

@@ -420,13 +420,14 @@ pub(crate) enum BodyEnd {
     Finished,
 }
 
-/// The next chunk of `reader`: `Ok(None)` at the end, `Err` with the
-/// exception when the read fails or a chunk is not bytes.
+/// The chunk that `read` (a reader's `read()`) resolves to: `Ok(None)` at
+/// the end, `Err` with the exception when the read fails or a chunk is not
+/// bytes.
 pub(crate) async fn read_chunk(
-    reader: &web_sys::ReadableStreamDefaultReader,
+    read: js_sys::Promise,
     idle: Option<Duration>,
 ) -> Option<Result<Option<js_sys::Uint8Array>, JsValue>> {
-    let result = match within(JsFuture::from(reader.read()), idle).await? {
+    let result = match within(JsFuture::from(read), idle).await? {
         Ok(result) => result,
         Err(exception) => return Some(Err(exception)),
     };
@@ -447,10 +448,12 @@ pub(crate) fn reader(body: &web_sys::ReadableStream) -> web_sys::ReadableStreamD
 }
 
 /// Reads a body to its end into the parser, one copy into wasm memory per
+/// chunk, starting with `first` when the caller already asked for the first
 /// chunk. `close()` cancels it; `idle` ends it when nothing arrives for that
 /// long.
 pub(crate) async fn read_body(
     reader: web_sys::ReadableStreamDefaultReader,
+    mut first: Option<js_sys::Promise>,
     parser: &mut Parser,
     url: &str,
     output: &dyn Output,
@@ -461,7 +464,7 @@ pub(crate) async fn read_body(
     let mut chunk = Vec::new();
     let slice_len = u32::try_from(output.slice_len()).unwrap_or(u32::MAX);
     let end = 'read: loop {
-        let read = read_chunk(&reader, idle).await;
+        let read = read_chunk(first.take().unwrap_or_else(|| reader.read()), idle).await;
         if control.is_closed() || !output.alive() {
             break BodyEnd::Gone;
         }
