@@ -86,6 +86,9 @@ async function closeAll(tabs) {
   await Promise.all(tabs.map(({ page }) => page.evaluate(() => es.close()).catch(() => {})));
 }
 
+/** From the server's spans of a key, each connection's close to the next one's request, in ms. */
+const gapsOf = (spans) => spans.slice(1).map(([opened], i) => opened - (spans[i][1] ?? Infinity));
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -182,7 +185,9 @@ async function handOvers(kill, { transport = 'native' } = {}) {
     await progress(Number(final.lastEventIds.at(-1)) + 20);
     const seen = await Promise.all(observers.map(read));
     const sorted = [...times].sort((a, b) => a - b);
-    console.log(`${transport}, ${kill.label}: 20 hand-overs, server connections ${final.connections}, `
+    const gaps = gapsOf(final.spans);
+    console.log(`${transport}, ${kill.label}: gap from a connection's close to the next one's request (ms; negative: both open) min ${Math.min(...gaps).toFixed(1)}, median ${median(gaps).toFixed(1)} (all: ${gaps.map((g) => g.toFixed(1)).join(' ')})`);
+    console.log(`${transport}, ${kill.label}: 20 hand-overs, server connections ${final.connections}, most open at once ${final.maxOpen}, `
       + `hand-over median ${median(times)} ms, max ${sorted.at(-1)} ms (all: ${times.join(' ')}); `
       + `Last-Event-IDs ${final.lastEventIds.slice(1).join(' ')}; observers got ids ${seen.map(({ got }) => `${got[0]}..${got.at(-1)} (${got.length})`).join(', ')}`);
     assert.equal(final.connections, 21);
