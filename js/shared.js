@@ -170,7 +170,7 @@ export class Member {
 
   /**
    * The page is leaving (the seat's pagehide): the connection closes now,
-   * before the seat lets the next source lead.
+   * and the leadership goes with the page (see the seat for why).
    */
   resign() {
     if (!this.#leading || this.#seat.closed) return;

@@ -190,10 +190,9 @@ impl Driver for SharedDriver {
     }
 
     fn shared_role(&self) -> SharedRole {
-        self.0
-            .hub
-            .upgrade()
-            .map_or(SharedRole::Pending, |hub| hub.connection_state().shared_role)
+        self.0.hub.upgrade().map_or(SharedRole::Pending, |hub| {
+            hub.connection_state().shared_role
+        })
     }
 }
 
