@@ -230,6 +230,8 @@ export interface EventSourceEventMap {
    * changed (fetch, and native with a policy or an idle timeout).
    */
   statechange: Event;
+  /** `shared` changed (a source opened with `shared: true`). */
+  rolechange: Event;
   /** `addJsonListener` or `jsonEvents()` met data that is not JSON. */
   jsonerror: JsonErrorEvent;
   /** The `endOn` sentinel ended the source (fetch transport). */
@@ -325,12 +327,13 @@ export declare class EventSource extends EventTarget {
   /** The last failure, with its facts (`kind`, `status`, `statusText`, `contentType`, `body`), or null. */
   readonly lastError: (Error & Partial<Pick<EventSourceErrorEvent, 'kind' | 'status' | 'statusText' | 'contentType' | 'body' | 'replay' | 'lastKind' | 'cause'>>) | null;
   /**
-   * This tab's part in a source opened with `shared: true`: `'leader'` (it
-   * runs the connection) or `'follower'` (it receives the leader's events; a
-   * new source is a follower until it gets the lock). `'unshared'` for any
-   * other source, and where Web Locks or BroadcastChannel are missing.
+   * This tab's part in a source opened with `shared: true`: `'pending'`
+   * until the tabs have settled it (a few milliseconds), then `'leader'` (it
+   * runs the connection) or `'follower'` (it receives the leader's events);
+   * a `rolechange` event tells each change. `'unshared'` for any other
+   * source, and where Web Locks or BroadcastChannel are missing.
    */
-  readonly shared: 'leader' | 'follower' | 'unshared';
+  readonly shared: 'pending' | 'leader' | 'follower' | 'unshared';
 
   /**
    * A source that reads `stream` (the bytes of a `text/event-stream`) once, as

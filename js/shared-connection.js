@@ -24,7 +24,8 @@ class Wanted extends Set {
 
 /** A shared source, fed by the leader's relay; `shared` is this tab's part. */
 export class SharedConnection extends Connection {
-  shared = 'follower';
+  /** 'pending' until the tabs have settled this tab's part (shared.js). */
+  shared = 'pending';
   wanted = new Wanted(['open', 'error']);
   #seat;
   /** shared-host.js's Host, once it has loaded. */

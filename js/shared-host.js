@@ -41,14 +41,26 @@ export class Host {
     switch (what) {
       case 'state':
         return source.readyState;
-      case 'leader':
-        source.shared = 'leader';
+      case 'role':
+        source.shared = a;
+        source.dispatch(new Event('rolechange'));
         break;
       case 'lead':
         this.#lead(a);
         break;
       case 'listen':
         this.listen(a);
+        break;
+      case 'unlead':
+        this.stop();
+        break;
+      case 'handover':
+        source.readyState = CONNECTING;
+        source.notify();
+        break;
+      case 'resume':
+        source.readyState = OPEN;
+        source.notify();
         break;
       case 'open':
         source.readyState = OPEN;

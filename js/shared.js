@@ -11,6 +11,19 @@
 // the leader closes its source or its page dies (the browser releases the
 // locks of a crashed page), and the next tab in the lock's queue takes over.
 //
+// A leader's page that goes away (pagehide) closes the leader's connection
+// at once and keeps the leadership until the browser drops it with the page
+// (shared-seat.js), so that the next leader's request does not reach the
+// server while the old one is open. A crashed page cannot: the browser ends
+// its requests and releases its locks.
+//
+// The hand-over is quiet where it resumes: a source that was OPEN becomes
+// CONNECTING without an `error`, and OPEN again without an `open` when the
+// new leader's connection opens (each a `statechange`). The new leader's
+// errors, if its connection fails, are told as usual. A hand-over that
+// cannot resume (no ID yet, or native without `lastEventIdParam`) may lose
+// events, and is told as a reconnection: `error`, then `open`.
+//
 // The hand-over is lossless where the server honours the last event ID: the
 // new leader resumes from the last event it delivered (fetch: the
 // Last-Event-ID header through the `lastEventId` option; native: the query
@@ -71,12 +84,18 @@
 //
 //   host(what, ...args)    what the protocol asks of the source
 //     'state'                     its readyState (the return value)
-//     'leader'                    it holds the leadership from now on
+//     'role', role                its part from now on: 'leader', 'follower'
+//                                 or 'pending' (it starts so, until it leads
+//                                 or hears of a leader; again once it resigned)
 //     'lead', lastEventId         it leads: open the unshared connection
 //                                 (resuming after lastEventId unless '') and
 //                                 report it through relay*() and refuse()
+//     'unlead'                    close that connection now (the page leaves)
 //     'listen', type              the leader's connection listens to type
 //     'open'                      deliver open (the source is CONNECTING)
+//     'handover'                  become CONNECTING, no error: a hand-over
+//                                 that resumes (the source was OPEN)
+//     'resume'                    become OPEN again, no open: it ended
 //     'error', readyState, facts  deliver the leader's error; it goes on
 //     'fatal', facts              deliver the end (the seat is closed)
 //     'policy', attempt, retryDelay, nextAttemptAt, lastError (facts or null)
@@ -118,6 +137,10 @@ export class Member {
   #relayId = '';
   /** The leader this source last heard of: { e, resume }. */
   #term = null;
+  /** 'pending' until this source leads or hears of a leader, then 'leader' or 'follower'. */
+  #role = 'pending';
+  /** A resumable hand-over is under way: the new leader's open continues the stream. */
+  #quiet = false;
 
   constructor(seat, host, resumable, id) {
     this.#seat = seat;
@@ -131,7 +154,7 @@ export class Member {
     const seat = this.#seat;
     if (seat.closed) return;
     this.#leading = true;
-    this.#host('leader');
+    this.#become('leader');
     // Resume after the last event this source took; sources that are ahead
     // drop the server's replay by sequence number.
     const id = this.#id;
@@ -143,6 +166,23 @@ export class Member {
     if (seat.closed) return;
     this.#host('lead', resume ? id : '');
     if (!seat.closed) for (const type of seat.types) this.#host('listen', type);
+  }
+
+  /**
+   * The page is leaving (the seat's pagehide): the connection closes now,
+   * and the leadership goes with the page (see the seat for why).
+   */
+  resign() {
+    if (!this.#leading || this.#seat.closed) return;
+    this.#leading = false;
+    this.#host('unlead');
+    this.#become('pending');
+  }
+
+  #become(role) {
+    if (this.#role === role) return;
+    this.#role = role;
+    this.#host('role', role);
   }
 
   /** Sends a message to the other sources and takes it here too, by the same path. */
@@ -230,6 +270,7 @@ export class Member {
         return;
       case 'state':
         this.#adopt(message.types);
+        if (!this.#leading) this.#become('follower');
         // A source that has taken no event yet joins the leader's stream where it is.
         if (this.#term === null) {
           this.#term = { e: message.e, resume: message.resume };
@@ -242,8 +283,15 @@ export class Member {
         return;
       case 'elected':
         this.#term = { e: message.e, resume: message.resume };
-        // The hand-over is a reconnection, never an end.
-        if (host('state') === OPEN) host('error', CONNECTING, {});
+        if (message.e !== seat.token) this.#become('follower');
+        if (host('state') !== OPEN) return;
+        // A hand-over that resumes loses nothing: the stream goes on, so
+        // the source waits (CONNECTING) without an error, and the new
+        // leader's open is no new open. One that cannot resume may have
+        // lost events: a reconnection, as the browser's own.
+        this.#quiet = message.resume === true;
+        if (this.#quiet) host('handover');
+        else host('error', CONNECTING, {});
         return;
       case 'open':
         if (this.#current(message)) this.#open();
@@ -254,6 +302,8 @@ export class Member {
           seat.close();
           host('fatal', message.details);
         } else {
+          // Told as an error: the open that ends it is announced too.
+          if (message.readyState === CONNECTING) this.#quiet = false;
           host('error', message.readyState, message.details);
         }
         return;
@@ -278,7 +328,9 @@ export class Member {
   }
 
   #open() {
-    if (this.#host('state') === CONNECTING) this.#host('open');
+    if (this.#host('state') !== CONNECTING) return;
+    this.#host(this.#quiet ? 'resume' : 'open');
+    this.#quiet = false;
   }
 
   #event(message) {

@@ -217,6 +217,12 @@ pub struct ConnectionState {
     /// closed cleanly: the answer is complete. `false` again after
     /// [`EventSource::reconnect`](crate::EventSource::reconnect).
     pub finished: bool,
+    /// As [`EventSource::shared_role`](crate::EventSource::shared_role):
+    /// state listeners hear a shared source take the lead, or learn that it
+    /// follows.
+    #[cfg(feature = "shared")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "shared")))]
+    pub shared_role: SharedRole,
 }
 
 impl Default for ConnectionState {
@@ -228,6 +234,8 @@ impl Default for ConnectionState {
             next_attempt_at: None,
             last_error: None,
             finished: false,
+            #[cfg(feature = "shared")]
+            shared_role: SharedRole::Unshared,
         }
     }
 }
@@ -271,6 +279,7 @@ mod tests {
 ///     SharedRole::Leader => { /* this tab holds the connection */ }
 ///     SharedRole::Follower => { /* another tab relays its events here */ }
 ///     SharedRole::Unshared => { /* no Web Locks here: a connection of its own */ }
+///     SharedRole::Pending => { /* just opened: the tabs have not settled it yet */ }
 ///     _ => {}
 /// }
 /// # Ok::<(), web_sse::Error>(())
@@ -278,6 +287,9 @@ mod tests {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SharedRole {
+    /// A shared source that does not know its part yet: it has neither got
+    /// the lock nor heard of a leader (just opened, or its page is leaving).
+    Pending,
     /// This source holds the lock and runs the connection for every source
     /// of its key.
     Leader,

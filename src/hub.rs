@@ -395,6 +395,45 @@ impl Hub {
         }
     }
 
+    /// A shared source's leader hands over, resuming: CONNECTING without
+    /// an error (state listeners hear it), until [`resumed`](Hub::resumed).
+    #[cfg(feature = "shared")]
+    pub(crate) fn handing_over(&self) {
+        if self.state.get() != ReadyState::Open {
+            return;
+        }
+        self.state.set(ReadyState::Connecting);
+        self.state_changed();
+    }
+
+    /// The new leader's connection opened after a hand-over: OPEN again,
+    /// without an open event (the stream goes on).
+    #[cfg(feature = "shared")]
+    pub(crate) fn resumed(&self) {
+        if self.state.get() != ReadyState::Connecting {
+            return;
+        }
+        self.state.set(ReadyState::Open);
+        {
+            let mut progress = self.progress.borrow_mut();
+            progress.delay = None;
+            progress.next_attempt_at = None;
+        }
+        self.state_changed();
+    }
+
+    /// A shared source's part changed; state listeners hear it.
+    #[cfg(feature = "shared")]
+    pub(crate) fn set_shared_role(&self, role: crate::SharedRole) {
+        if self.state.get() == ReadyState::Closed {
+            return;
+        }
+        let before = std::mem::replace(&mut self.progress.borrow_mut().shared_role, role);
+        if before != role {
+            self.state_changed();
+        }
+    }
+
     /// Closes for good: the driver stops, streams end after what they hold.
     pub(crate) fn close(&self) {
         let was = self.state.replace(ReadyState::Closed);

@@ -191,8 +191,12 @@ impl EventSource {
     /// [`EventSourceOptions::shared`] or where it cannot share (no
     /// `navigator.locks` or `BroadcastChannel`).
     ///
-    /// A source starts as a follower and may become the leader later, when
-    /// the leader before it closes or its page goes away.
+    /// A source starts [`Pending`](crate::SharedRole::Pending): it becomes
+    /// the leader when it gets the lock, or a follower when it hears of the
+    /// leader (a few milliseconds after it opened). A follower may become the
+    /// leader later, when the leader before it closes or its page goes away.
+    /// State listeners ([`on_state_change`](Self::on_state_change)) hear
+    /// each change, in [`ConnectionState::shared_role`](crate::ConnectionState::shared_role).
     ///
     /// ```no_run
     /// use web_sse::{EventSource, EventSourceOptions, SharedRole};

@@ -17,7 +17,7 @@ use browser_support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sse::{EventSource, EventSourceOptions, Listener, SharedRole};
+use web_sse::{EventSource, EventSourceOptions, Listener, ReadyState, SharedRole};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -27,22 +27,32 @@ fn shared_options() -> EventSourceOptions {
     options().shared(true).last_event_id_param("lastEventId")
 }
 
-/// What one source delivered: the ids of its events, and the last id it had
-/// delivered at each `error` (a hand-over is one, for every survivor).
+/// What one source delivered: the ids of its events, the last id it had
+/// delivered at each `error` and at each change to `Connecting` (a quiet
+/// hand-over is one, for every survivor), and its roles as state listeners
+/// heard them.
 #[derive(Default)]
 struct Log {
     ids: Vec<u64>,
     at_errors: Vec<Option<u64>>,
+    at_waits: Vec<Option<u64>>,
+    opens: usize,
+    states: Vec<ReadyState>,
+    roles: Vec<SharedRole>,
 }
 
 struct Recorded {
     source: EventSource,
     log: Rc<RefCell<Log>>,
-    _listeners: [Listener; 2],
+    _listeners: [Listener; 4],
 }
 
 fn record(source: EventSource) -> Recorded {
-    let log = Rc::new(RefCell::new(Log::default()));
+    let log = Rc::new(RefCell::new(Log {
+        states: vec![source.ready_state()],
+        roles: vec![source.shared_role()],
+        ..Log::default()
+    }));
     let on_message = source.on_message({
         let log = log.clone();
         move |event| {
@@ -60,10 +70,32 @@ fn record(source: EventSource) -> Recorded {
             log.borrow_mut().at_errors.push(last);
         }
     });
+    let on_open = source.on_open({
+        let log = log.clone();
+        move |_| log.borrow_mut().opens += 1
+    });
+    let on_state = source.on_state_change({
+        let log = log.clone();
+        move |state| {
+            let mut log = log.borrow_mut();
+            if state.ready_state == ReadyState::Connecting
+                && log.states.last() != Some(&ReadyState::Connecting)
+            {
+                let last = log.ids.last().copied();
+                log.at_waits.push(last);
+            }
+            if log.states.last() != Some(&state.ready_state) {
+                log.states.push(state.ready_state);
+            }
+            if log.roles.last() != Some(&state.shared_role) {
+                log.roles.push(state.shared_role);
+            }
+        }
+    });
     Recorded {
         source,
         log,
-        _listeners: [on_message, on_error],
+        _listeners: [on_message, on_error, on_open, on_state],
     }
 }
 
@@ -187,11 +219,11 @@ async fn closing_the_leader_hands_over_without_loss_or_repeat() {
         let resumed_from = sources[leader]
             .log
             .borrow()
-            .at_errors
+            .at_waits
             .last()
             .copied()
             .flatten()
-            .expect("the new leader saw the hand-over as a reconnect, after events");
+            .expect("the new leader saw the hand-over as a wait, after events");
         assert_eq!(
             stats.last_event_ids[handover],
             Some(resumed_from.to_string()),
@@ -211,15 +243,38 @@ async fn closing_the_leader_hands_over_without_loss_or_repeat() {
         stats.last_event_ids[0], None,
         "the first leader starts fresh"
     );
+    assert_eq!(
+        max_open(&key).await,
+        1,
+        "never two connections open at once"
+    );
     let survivor = &sources[0];
     assert_eq!(survivor.source.shared_role(), SharedRole::Leader);
     let log = survivor.log.borrow();
     assert_consecutive(&log.ids, "the last survivor, across every hand-over");
+    // Quiet hand-overs: no error, no second open; a wait for each instead.
     assert_eq!(
-        log.at_errors.len(),
-        HANDOVERS,
-        "one reconnect per hand-over, no fatal error: {:?}",
-        log.at_errors
+        (log.at_errors.len(), log.opens, log.at_waits.len()),
+        (0, 1, HANDOVERS),
+        "errors at {:?}, waits at {:?}",
+        log.at_errors,
+        log.at_waits
+    );
+    assert_eq!(
+        log.states,
+        [ReadyState::Connecting, ReadyState::Open]
+            .repeat(HANDOVERS + 1)
+            .as_slice(),
+        "the state listener heard each wait and each resumption"
+    );
+    // Pending, a follower once it heard of the first leader, then the leader.
+    assert_eq!(
+        log.roles,
+        [
+            SharedRole::Pending,
+            SharedRole::Follower,
+            SharedRole::Leader
+        ]
     );
     for (i, gone) in closed.iter().enumerate() {
         assert_consecutive(&gone.log.borrow().ids, &format!("closed leader {i}"));
@@ -432,7 +487,11 @@ async fn rust_and_javascript_sources_share_one_connection() {
     })
     .await;
     let leader = one_leader(&sources).await;
-    let resumed_from = sources[leader].log.borrow().at_errors[0].expect("events before");
+    let resumed_from = sources[leader].log.borrow().at_waits[0].expect("events before");
+    assert!(
+        sources[leader].log.borrow().at_errors.is_empty(),
+        "a quiet hand-over"
+    );
     assert_eq!(stats.last_event_ids[1], Some(resumed_from.to_string()));
     wait_for_events(&sources, resumed_from + 20, "20 events after the hand-over").await;
     wait_until(

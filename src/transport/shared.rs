@@ -126,10 +126,11 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
             _host: host,
             connection: RefCell::new(None),
             fatal: RefCell::new(None),
-            role: Cell::new(SharedRole::Follower),
             closed: Cell::new(false),
         }
     });
+    // No listener yet: nobody hears this one.
+    hub.set_shared_role(SharedRole::Pending);
     inner.seat.attach(&inner.member);
     hub.set_driver(Box::new(SharedDriver(inner)));
     Ok(hub)
@@ -189,7 +190,9 @@ impl Driver for SharedDriver {
     }
 
     fn shared_role(&self) -> SharedRole {
-        self.0.role.get()
+        self.0.hub.upgrade().map_or(SharedRole::Pending, |hub| {
+            hub.connection_state().shared_role
+        })
     }
 }
 
@@ -213,7 +216,6 @@ struct Inner {
     /// The leader's own fatal error, as its connection told it: delivered
     /// as it is, not as the facts the others read.
     fatal: RefCell<Option<Error>>,
-    role: Cell<SharedRole>,
     closed: Cell<bool>,
 }
 
@@ -232,8 +234,17 @@ impl Inner {
         };
         match what {
             "state" => return hub.ready_state().as_u16().into(),
-            "leader" => self.role.set(SharedRole::Leader),
+            "role" => hub.set_shared_role(match a.as_string().as_deref() {
+                Some("leader") => SharedRole::Leader,
+                Some("follower") => SharedRole::Follower,
+                _ => SharedRole::Pending,
+            }),
             "lead" => self.lead(&a.as_string().unwrap_or_default()),
+            // Dropping the connection closes it, before the seat lets the
+            // next source lead.
+            "unlead" => drop(self.connection.replace(None)),
+            "handover" => hub.handing_over(),
+            "resume" => hub.resumed(),
             "listen" => {
                 if let Some(event_type) = a.as_string() {
                     self.listen(&event_type);

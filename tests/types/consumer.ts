@@ -101,8 +101,10 @@ new EventSource('/events', { transport: 'xhr' });
 
 // One connection for all tabs: the option, and this tab's part.
 const sharedSource = new EventSource('/events', { shared: true, transport: 'fetch' });
-const part: 'leader' | 'follower' | 'unshared' = sharedSource.shared;
-console.log(part);
+const part: 'pending' | 'leader' | 'follower' | 'unshared' = sharedSource.shared;
+sharedSource.addEventListener('rolechange', (event: Event) => console.log(event.type, sharedSource.shared));
+const settling: typeof sharedSource.shared = 'pending';
+console.log(part, settling);
 // @ts-expect-error: `shared` is read-only
 sharedSource.shared = 'leader';
 // @ts-expect-error: `shared` is a boolean
