@@ -125,9 +125,11 @@ export class EventSource extends (Native ?? EventTarget) {
   }
 
   /**
-   * `'leader'` or `'follower'` on a source opened with `shared: true`: this
-   * tab runs the connection, or receives the leader's events; `'unshared'`
-   * otherwise, and where Web Locks or BroadcastChannel are missing.
+   * `'pending'`, then `'leader'` or `'follower'`, on a source opened with
+   * `shared: true`: the role is not known yet, this tab runs the
+   * connection, or it receives the leader's events (`rolechange` says when
+   * it changes); `'unshared'` otherwise, and where Web Locks or
+   * BroadcastChannel are missing.
    */
   get shared() {
     return state(this).connection.shared;
