@@ -15,10 +15,30 @@ use std::time::Duration;
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsCast;
 
 use crate::hub::Hub;
 use crate::ReadyState;
+
+// Getters rather than `Reflect::get`: no key string is made in JS, and no
+// web-sys feature is pulled in for three properties.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(extends = web_sys::EventTarget)]
+    type Page;
+    /// The window's document; `undefined` in a worker.
+    #[wasm_bindgen(method, getter)]
+    fn document(this: &Page) -> Option<Page>;
+    #[wasm_bindgen(method, getter)]
+    fn hidden(this: &Page) -> bool;
+    /// A `PageTransitionEvent`.
+    #[wasm_bindgen(extends = web_sys::Event)]
+    type Transition;
+    /// Whether the page goes into, or comes from, the back/forward cache.
+    #[wasm_bindgen(method, getter)]
+    fn persisted(this: &Transition) -> bool;
+}
 
 /// What a source does while its page is hidden
 /// ([`EventSourceOptions::when_hidden`](crate::EventSourceOptions::when_hidden)).
@@ -172,11 +192,8 @@ struct State {
 /// Watches the page for the source of `hub`; `None` outside a window.
 pub(crate) fn watch(hub: Weak<Hub>, when_hidden: WhenHidden) -> Option<Lifecycle> {
     // A window's global has a document; a worker's has none.
-    let window = js_sys::global().dyn_into::<web_sys::EventTarget>().ok()?;
-    let document = js_sys::Reflect::get(&window, &JsValue::from_str("document"))
-        .ok()?
-        .dyn_into::<web_sys::EventTarget>()
-        .ok()?;
+    let window: Page = js_sys::global().unchecked_into();
+    let document = window.document()?;
     let grace = match when_hidden {
         WhenHidden::Stay => None,
         WhenHidden::Pause(grace) => Some(grace),
@@ -184,24 +201,29 @@ pub(crate) fn watch(hub: Weak<Hub>, when_hidden: WhenHidden) -> Option<Lifecycle
     let state = std::rc::Rc::new(State {
         hub,
         grace,
-        rules: RefCell::new(Rules::new(grace.is_some(), is_hidden(&document))),
+        rules: RefCell::new(Rules::new(grace.is_some(), document.hidden())),
         timer: RefCell::new(None),
     });
-    let on = |target: &web_sys::EventTarget, name: &'static str| {
+    let on = |target: &Page, name: &'static str| {
         let state = std::rc::Rc::downgrade(&state);
         EventListener::new(target, name, move |event| {
             let Some(state) = state.upgrade() else {
                 return;
             };
             let input = match name {
-                "pagehide" | "pageshow" if !persisted(event) => return,
+                "pagehide" | "pageshow" if !event.unchecked_ref::<Transition>().persisted() => {
+                    return
+                }
                 "pagehide" => Input::PageHide,
                 "pageshow" => Input::PageShow,
                 "resume" => Input::Resume,
-                _ => match event.target() {
-                    Some(document) if is_hidden(&document) => Input::Hidden,
-                    _ => Input::Visible,
-                },
+                _ if event
+                    .target()
+                    .is_some_and(|document| document.unchecked_into::<Page>().hidden()) =>
+                {
+                    Input::Hidden
+                }
+                _ => Input::Visible,
             };
             State::feed(&state, input);
         })
@@ -266,20 +288,6 @@ impl Drop for Lifecycle {
         let timer = self.state.timer.replace(None);
         drop(timer);
     }
-}
-
-fn persisted(event: &web_sys::Event) -> bool {
-    js_sys::Reflect::get(event, &JsValue::from_str("persisted"))
-        .ok()
-        .and_then(|persisted| persisted.as_bool())
-        .unwrap_or(false)
-}
-
-fn is_hidden(document: &JsValue) -> bool {
-    js_sys::Reflect::get(document, &JsValue::from_str("visibilityState"))
-        .ok()
-        .and_then(|state| state.as_string())
-        .is_some_and(|state| state == "hidden")
 }
 
 #[cfg(test)]
