@@ -721,6 +721,20 @@ impl Drop for Hub {
     }
 }
 
+impl crate::lifecycle::Suspendable for Hub {
+    fn is_live(&self) -> bool {
+        self.state.get() != ReadyState::Closed
+    }
+
+    fn suspend(&self) {
+        Hub::suspend(self);
+    }
+
+    fn reconnect(&self) {
+        Hub::reconnect(self);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

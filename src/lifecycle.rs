@@ -18,8 +18,16 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 
-use crate::hub::Hub;
-use crate::ReadyState;
+/// The source, as the lifecycle drives it (the hub implements it, so that
+/// this module needs nothing of the hub's).
+pub(crate) trait Suspendable {
+    /// Still the page's to run: not closed by the page, not failed for good.
+    fn is_live(&self) -> bool;
+    /// Closes the connection, but not the source.
+    fn suspend(&self);
+    /// Opens a new connection now, from the last event ID.
+    fn reconnect(&self);
+}
 
 // Getters rather than `Reflect::get`: no key string is made in JS, and no
 // web-sys feature is pulled in for three properties.
@@ -183,14 +191,14 @@ impl std::fmt::Debug for Lifecycle {
 }
 
 struct State {
-    hub: Weak<Hub>,
+    source: Weak<dyn Suspendable>,
     grace: Option<Duration>,
     rules: RefCell<Rules>,
     timer: RefCell<Option<Timeout>>,
 }
 
-/// Watches the page for the source of `hub`; `None` outside a window.
-pub(crate) fn watch(hub: Weak<Hub>, when_hidden: WhenHidden) -> Option<Lifecycle> {
+/// Watches the page for `source`; `None` outside a window.
+pub(crate) fn watch(source: Weak<dyn Suspendable>, when_hidden: WhenHidden) -> Option<Lifecycle> {
     // A window's global has a document; a worker's has none.
     let window: Page = js_sys::global().unchecked_into();
     let document = window.document()?;
@@ -199,7 +207,7 @@ pub(crate) fn watch(hub: Weak<Hub>, when_hidden: WhenHidden) -> Option<Lifecycle
         WhenHidden::Pause(grace) => Some(grace),
     };
     let state = std::rc::Rc::new(State {
-        hub,
+        source,
         grace,
         rules: RefCell::new(Rules::new(grace.is_some(), document.hidden())),
         timer: RefCell::new(None),
@@ -249,10 +257,10 @@ pub(crate) fn watch(hub: Weak<Hub>, when_hidden: WhenHidden) -> Option<Lifecycle
 
 impl State {
     fn feed(this: &std::rc::Rc<Self>, input: Input) {
-        let Some(hub) = this.hub.upgrade() else {
+        let Some(source) = this.source.upgrade() else {
             return;
         };
-        let live = hub.ready_state() != ReadyState::Closed;
+        let live = source.is_live();
         let mut actions = Vec::new();
         this.rules.borrow_mut().step(input, live, &mut actions);
         for action in actions {
@@ -275,8 +283,8 @@ impl State {
                     let old = this.timer.replace(None);
                     drop(old);
                 }
-                Action::Suspend => hub.suspend(),
-                Action::Reconnect => hub.reconnect(),
+                Action::Suspend => source.suspend(),
+                Action::Reconnect => source.reconnect(),
             }
         }
     }

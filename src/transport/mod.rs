@@ -42,7 +42,8 @@ pub(crate) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
         Transport::Fetch => restart::open(url, options)?,
     };
     // A shared source leaves the page's lifecycle to the shared machinery.
-    if let Some(lifecycle) = crate::lifecycle::watch(Rc::downgrade(&hub), options.when_hidden) {
+    let source: std::rc::Weak<dyn crate::lifecycle::Suspendable> = Rc::downgrade(&hub) as _;
+    if let Some(lifecycle) = crate::lifecycle::watch(source, options.when_hidden) {
         hub.set_lifecycle(lifecycle);
     }
     Ok(hub)
