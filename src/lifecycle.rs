@@ -38,8 +38,10 @@ extern "C" {
     /// The window's document; `undefined` in a worker.
     #[wasm_bindgen(method, getter)]
     fn document(this: &Page) -> Option<Page>;
-    #[wasm_bindgen(method, getter)]
-    fn hidden(this: &Page) -> bool;
+    /// `visibilityState`, which the Page Visibility spec defines `hidden`
+    /// by, and which pages and tests override.
+    #[wasm_bindgen(method, getter, js_name = visibilityState)]
+    fn visibility_state(this: &Page) -> String;
     /// A `PageTransitionEvent`.
     #[wasm_bindgen(extends = web_sys::Event)]
     type Transition;
@@ -209,7 +211,7 @@ pub(crate) fn watch(source: Weak<dyn Suspendable>, when_hidden: WhenHidden) -> O
     let state = std::rc::Rc::new(State {
         source,
         grace,
-        rules: RefCell::new(Rules::new(grace.is_some(), document.hidden())),
+        rules: RefCell::new(Rules::new(grace.is_some(), is_hidden(&document))),
         timer: RefCell::new(None),
     });
     let on = |target: &Page, name: &'static str| {
@@ -227,7 +229,7 @@ pub(crate) fn watch(source: Weak<dyn Suspendable>, when_hidden: WhenHidden) -> O
                 "resume" => Input::Resume,
                 _ if event
                     .target()
-                    .is_some_and(|document| document.unchecked_into::<Page>().hidden()) =>
+                    .is_some_and(|document| is_hidden(document.unchecked_ref())) =>
                 {
                     Input::Hidden
                 }
@@ -296,6 +298,10 @@ impl Drop for Lifecycle {
         let timer = self.state.timer.replace(None);
         drop(timer);
     }
+}
+
+fn is_hidden(document: &Page) -> bool {
+    document.visibility_state() == "hidden"
 }
 
 #[cfg(test)]
