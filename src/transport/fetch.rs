@@ -29,7 +29,10 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use super::cors;
 use super::online::{is_online, on_online};
 use super::replay;
-pub(crate) use super::request::{MakeRequest, RequestSpec};
+// The npm package's wasm (src/js) builds its requests in JS through this trait.
+#[cfg(feature = "js")]
+pub(crate) use super::request::MakeRequest;
+pub(crate) use super::request::RequestSpec;
 use super::task::{global_fetch, read_body, read_chunk, reader, within, BodyEnd, Control, Output};
 use crate::error::message_of;
 use crate::parse::Parser;
