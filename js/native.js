@@ -22,6 +22,19 @@ export function isSupported() {
 }
 
 /**
+ * What a browser's object hides, at rest: the state an OwnConnection and a
+ * BrowserConnection report (a NativeConnection's own driver keeps it live).
+ */
+class AtRest {
+  reconnectionTime = DEFAULT_RECONNECTION_TIME;
+  shared = 'unshared';
+  attempt = 0;
+  retryDelay = null;
+  nextAttemptAt = null;
+  lastError = null;
+}
+
+/**
  * A source without options that need more than the browser's object: the
  * page's object IS the browser's (an instance of the page's class, which
  * extends the browser's), so its events are the browser's own: trusted,
@@ -35,7 +48,7 @@ export function isSupported() {
  * over to a BrowserConnection, whose copies are dispatched on the page's
  * object from then on.
  */
-export class OwnConnection {
+export class OwnConnection extends AtRest {
   #source;
   #dispatch;
   /** After `reconnect()`: the browser's new object, forwarded. */
@@ -43,14 +56,9 @@ export class OwnConnection {
   #lastEventId = '';
   /** The types the page listens to: a BrowserConnection takes them over. */
   #types = new Set();
-  reconnectionTime = DEFAULT_RECONNECTION_TIME;
-  shared = 'unshared';
-  attempt = 0;
-  retryDelay = null;
-  nextAttemptAt = null;
-  lastError = null;
 
   constructor(source, dispatchEvent) {
+    super();
     this.#source = source;
     this.#dispatch = dispatchEvent;
   }
@@ -117,23 +125,18 @@ export class OwnConnection {
  * applies its own conversions and throws its own exceptions. The state the
  * page reads stays at rest: the browser hides it.
  */
-export class BrowserConnection {
+export class BrowserConnection extends AtRest {
   #native;
   #dispatch;
   /** The lastEventId of the last event forwarded: the browser does not expose it. */
   lastEventId = '';
-  reconnectionTime = DEFAULT_RECONNECTION_TIME;
-  shared = 'unshared';
-  attempt = 0;
-  retryDelay = null;
-  nextAttemptAt = null;
-  lastError = null;
 
   #args;
   /** Forwarded types: type -> the listener each new browser object gets. */
   #listeners = new Map();
 
   constructor(args, dispatchEvent) {
+    super();
     this.#native = Reflect.construct(Native, args);
     this.#args = [this.#native.url, { withCredentials: this.#native.withCredentials }];
     this.#dispatch = dispatchEvent;
