@@ -414,7 +414,8 @@ impl Parser {
         line.extend_from_slice(tail);
         let result = self.process_line(&line, on_item);
         line.clear();
-        self.line = release_if_large(line);
+        release_if_large(&mut line);
+        self.line = line;
         result
     }
 
@@ -529,7 +530,7 @@ impl Parser {
             last_event_id: Cow::Borrowed(&self.last_event_id),
         }));
         self.data.clear();
-        self.data = release_if_large(mem::take(&mut self.data));
+        release_if_large(&mut self.data);
         self.event_type.clear();
     }
 }
@@ -540,11 +541,9 @@ impl Parser {
 /// is freed.
 const KEEP: usize = 64 * 1024;
 
-fn release_if_large(buffer: Vec<u8>) -> Vec<u8> {
+fn release_if_large(buffer: &mut Vec<u8>) {
     if buffer.capacity() > KEEP {
-        Vec::new()
-    } else {
-        buffer
+        *buffer = Vec::new();
     }
 }
 
