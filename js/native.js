@@ -212,6 +212,8 @@ export class NativeConnection extends Connection {
   #lastSeen = 0;
   /** When the current connection opened (Date.now()), or null. */
   #openedAt = null;
+  /** The current browser object has delivered an event with an `id:`. */
+  #idSet = false;
   /** The current connection delivered an event. */
   #delivered = false;
   /** The connection that just dropped had delivered one: it worked. */
@@ -234,10 +236,7 @@ export class NativeConnection extends Connection {
     if (type === 'open' || type === 'error' || type === 'statechange') return;
     const forward = (event) => {
       if (event.target !== this.#native) return;
-      if (event instanceof MessageEvent) this.lastEventId = event.lastEventId;
-      this.#seen();
-      this.#delivered = this.#openedAt !== null;
-      this.dispatch(copyEvent(event, this.readyState));
+      this.#deliver(event);
     };
     this.#listeners.set(type, forward);
     this.#native.addEventListener(type, forward);
@@ -267,9 +266,26 @@ export class NativeConnection extends Connection {
     const url = this.#param && this.lastEventId ? withQueryParam(this.url, this.#param, this.lastEventId) : this.url;
     const native = Reflect.construct(Native, [url, init ?? { withCredentials: this.withCredentials }]);
     this.#native = native;
+    this.#idSet = false;
     native.addEventListener('open', this.#onOpen);
     native.addEventListener('error', this.#onError);
     for (const [type, forward] of this.#listeners) native.addEventListener(type, forward);
+  }
+
+  /** Forwards an event of the current browser object, a copy dispatched on the page's. */
+  #deliver(event) {
+    if (event instanceof MessageEvent) {
+      // A new browser object's own last event ID starts empty, though this
+      // source resumes from ours (in the query): its events carry '' until
+      // the server sends an `id:`. Taking that '' would lose our ID, and the
+      // next attempt would start the stream afresh. A server that resets
+      // the ID with an empty `id:` before any other is read as not yet set.
+      if (event.lastEventId !== '') this.#idSet = true;
+      if (this.#idSet) this.lastEventId = event.lastEventId;
+    }
+    this.#seen();
+    this.#delivered = this.#openedAt !== null;
+    this.dispatch(copyEvent(event, this.readyState, this.lastEventId));
   }
 
   #onOpen = (event) => {
@@ -287,10 +303,7 @@ export class NativeConnection extends Connection {
     if (event.target !== native || this.readyState === CLOSED) return;
     if (event instanceof MessageEvent) {
       // A server event named "error": forwarded as such.
-      this.lastEventId = event.lastEventId;
-      this.#seen();
-      this.#delivered = this.#openedAt !== null;
-      this.dispatch(copyEvent(event, this.readyState));
+      this.#deliver(event);
       return;
     }
     this.#dropped();
@@ -457,14 +470,14 @@ function offline() {
  * A copy of the browser's event that can be dispatched on the page's object,
  * whose `readyState` says whether an error is retried.
  */
-function copyEvent(event, readyState) {
+function copyEvent(event, readyState, lastEventId = event.lastEventId) {
   if (event.type === 'error' && !(event instanceof MessageEvent)) {
     return errorEvent({}, readyState === CONNECTING);
   }
   if (event instanceof MessageEvent) {
     return new MessageEvent(event.type, {
       data: event.data,
-      lastEventId: event.lastEventId,
+      lastEventId,
       origin: event.origin,
     });
   }

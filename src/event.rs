@@ -64,6 +64,14 @@ impl MessageEvent {
         }
     }
 
+    /// The same event, carrying `last_event_id` instead.
+    pub(crate) fn with_last_event_id(self, last_event_id: Arc<str>) -> Self {
+        MessageEvent {
+            last_event_id,
+            ..self
+        }
+    }
+
     /// The event type: `"message"` unless the server sent an `event:` field.
     pub fn event_type(&self) -> &str {
         &self.event_type

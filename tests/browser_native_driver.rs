@@ -73,6 +73,7 @@ struct Expect {
     ready_state: u16,
     requests: u32,
     last_event_ids: Option<Vec<Option<String>>>,
+    event_ids: Option<Vec<String>>,
     #[serde(default)]
     gaps: Vec<Gap>,
     open: Option<u32>,
@@ -145,6 +146,8 @@ fn kind(error: Option<&Error>) -> String {
 /// The page's side of one run: the log, and when it stopped.
 struct Recorder {
     log: RefCell<Vec<String>>,
+    /// The last event ID each listened event carried.
+    event_ids: RefCell<Vec<String>>,
     /// The ready state when the scenario stopped, before any close().
     stopped: Cell<Option<u16>>,
     until: Option<usize>,
@@ -182,6 +185,7 @@ impl Recorder {
 
 struct Outcome {
     log: Vec<String>,
+    event_ids: Vec<String>,
     ready_state: Option<u16>,
     stats: Stats,
 }
@@ -194,6 +198,7 @@ async fn run_once(spec: &Spec, scenario: &Scenario, run: u32) -> Outcome {
     );
     let recorder = Rc::new(Recorder {
         log: RefCell::new(Vec::new()),
+        event_ids: RefCell::new(Vec::new()),
         stopped: Cell::new(None),
         until: scenario.until,
         close: scenario.close,
@@ -221,6 +226,10 @@ async fn run_once(spec: &Spec, scenario: &Scenario, run: u32) -> Outcome {
         listeners.push(source.on(event_type, {
             let recorder = Rc::clone(&recorder);
             move |event| {
+                recorder
+                    .event_ids
+                    .borrow_mut()
+                    .push(event.last_event_id().to_owned());
                 recorder.push(format!("{} {}", event.event_type(), event.data()), false);
             }
         }));
@@ -234,11 +243,13 @@ async fn run_once(spec: &Spec, scenario: &Scenario, run: u32) -> Outcome {
     stopped.await;
     sleep(scenario.settle.unwrap_or(spec.settle)).await;
     let log = recorder.log.borrow().clone();
+    let event_ids = recorder.event_ids.borrow().clone();
     let stats = stats(&key).await;
     source.close();
     drop(listeners);
     Outcome {
         log,
+        event_ids,
         ready_state: recorder.stopped.get(),
         stats,
     }
@@ -259,6 +270,7 @@ async fn run(name: &str) {
     for run in 0..scenario.runs.unwrap_or(1) {
         let Outcome {
             log,
+            event_ids,
             ready_state,
             stats,
         } = run_once(&spec, scenario, run).await;
@@ -268,6 +280,9 @@ async fn run(name: &str) {
         assert_eq!(stats.connections, expect.requests, "requests: {seen}");
         if let Some(ids) = &expect.last_event_ids {
             assert_eq!(&stats.last_event_ids, ids, "last event IDs: {seen}");
+        }
+        if let Some(ids) = &expect.event_ids {
+            assert_eq!(&event_ids, ids, "the events' last event IDs: {seen}");
         }
         if let Some(open) = expect.open {
             assert_eq!(stats.open, open, "connections left open: {seen}");
@@ -333,6 +348,7 @@ scenarios! {
     under_a_policy_a_drop_is_still_the_browsers_to_retry
     a_browser_retry_after_a_connection_that_worked_counts_from_zero
     a_reopened_source_resumes_through_the_query_and_backs_off
+    a_resume_keeps_its_id_until_the_server_sends_one
     a_connection_that_delivered_an_event_resets_the_count
     a_silent_connection_open_for_reset_after_resets_the_count
     a_silent_connection_shorter_than_reset_after_counts_as_failed

@@ -53,6 +53,7 @@ pub(super) fn open(url: &str, options: &EventSourceOptions) -> Result<Rc<Hub>, E
         delivered: Cell::new(false),
         idle: options.idle(),
         last_event_id: RefCell::new(last_event_id),
+        id_set: Cell::new(false),
         connection: RefCell::new(None),
         watched: RefCell::new(Vec::new()),
         idle_timer: RefCell::new(None),
@@ -90,6 +91,8 @@ struct Inner {
     delivered: Cell<bool>,
     idle: Option<Duration>,
     last_event_id: RefCell<String>,
+    /// The current browser object has delivered an event with an `id:`.
+    id_set: Cell<bool>,
     connection: RefCell<Option<Connection>>,
     watched: RefCell<Vec<String>>,
     idle_timer: RefCell<Option<Timeout>>,
@@ -136,6 +139,7 @@ impl Inner {
         for event_type in this.watched.borrow().iter() {
             listeners.push(Self::listen(&weak, &raw, event_type));
         }
+        this.id_set.set(false);
         let old = this.connection.replace(Some(Connection { raw, listeners }));
         drop(old);
     }
@@ -144,7 +148,7 @@ impl Inner {
         let weak = weak.clone();
         EventListener::new(raw, event_type.to_owned(), move |event| {
             if let Some(inner) = weak.upgrade() {
-                inner.message(&from_dom(event));
+                inner.message(from_dom(event));
             }
         })
     }
@@ -160,12 +164,25 @@ impl Inner {
         }
     }
 
-    fn message(self: Rc<Self>, event: &MessageEvent) {
+    fn message(self: Rc<Self>, event: MessageEvent) {
         self.delivered.set(true);
-        self.last_event_id.replace(event.last_event_id().to_owned());
+        // A new browser object's own last event ID starts empty, though this
+        // source resumes from ours (in the query): its events carry "" until
+        // the server sends an `id:`. Taking that "" would lose our ID, and
+        // the next attempt would start the stream afresh. js/native.js keeps
+        // the same rule; an empty `id:` before any other reads as not yet set.
+        if !event.last_event_id().is_empty() {
+            self.id_set.set(true);
+        }
+        let event = if self.id_set.get() {
+            self.last_event_id.replace(event.last_event_id().to_owned());
+            event
+        } else {
+            event.with_last_event_id(self.last_event_id.borrow().as_str().into())
+        };
         self.restart_idle_timer();
         if let Some(hub) = self.hub.upgrade() {
-            hub.message(event);
+            hub.message(&event);
         }
     }
 

@@ -57,11 +57,17 @@ function runInPage({ url, options, listen, until, close, settle, timeout }) {
   source.addEventListener('error', (event) => {
     push(`error ${event.willRetry ? 'retry' : 'fatal'} ${kind(event)} attempt ${source.attempt}`, !event.willRetry);
   });
-  for (const type of listen) source.addEventListener(type, (event) => push(`${type} ${event.data}`, false));
+  const eventIds = [];
+  for (const type of listen) {
+    source.addEventListener(type, (event) => {
+      eventIds.push(event.lastEventId);
+      push(`${type} ${event.data}`, false);
+    });
+  }
   return (async () => {
     await t.until(() => stopped !== null, timeout, 'the scenario to stop');
     await t.sleep(settle);
-    const result = { log: [...log], readyState: stopped };
+    const result = { log: [...log], readyState: stopped, eventIds };
     source.close();
     return result;
   })();
@@ -89,6 +95,7 @@ for (const scenario of spec.scenarios) {
       assert.equal(got.readyState, expect.readyState, `readyState: ${what}`);
       assert.equal(seen.connections, expect.requests, `requests: ${what}`);
       if (expect.lastEventIds) assert.deepEqual(seen.lastEventIds, expect.lastEventIds, `last event IDs: ${what}`);
+      if (expect.eventIds) assert.deepEqual(got.eventIds, expect.eventIds, `the events' lastEventId: ${what}`);
       if (expect.open !== undefined) assert.equal(seen.open, expect.open, `connections left open: ${what}`);
       const measured = seen.times.slice(1).map((time, i) => time - seen.times[i]);
       (expect.gaps ?? []).forEach(({ min, max }, i) => {
