@@ -9,7 +9,8 @@
 //   connect.js            which connection an unshared source gets
 //   native.js             native: the page's object itself, the browser's
 //                         object forwarded, or under a policy
-//   parsed.js             fetch and fromReadableStream: the wasm parser reads them
+//   parsed.js             fetch and fromReadableStream: the wasm parser reads them;
+//   parsing.js            what they run, loaded with the wasm
 //   shared-connection.js  `shared: true`: the source, its seat taken at once
 //   shared-seat.js        the protocol's part that cannot wait: channel, locks
 //   shared.js             the cross-tab protocol (Rust's too), loaded with the
@@ -20,7 +21,7 @@
 //
 // Five kinds of connection: the browser's object as the page's, native under
 // a policy, fetch, a stream the page owns, and shared. Only fetch and streams
-// load the wasm module; only shared sources load shared.js and shared-host.js.
+// load the wasm module (with parsing.js); only shared sources load shared.js and shared-host.js.
 
 export { default, isFetchSupported } from './wasm.js';
 export { EventSource } from './eventsource.js';

@@ -63,6 +63,12 @@ function grace(whenHidden) {
 const entries = new WeakMap();
 /** WeakRefs to the entries' connections, for the page listeners. */
 let watched = null;
+/**
+ * Drops a collected connection's WeakRef from `watched`: the page listeners
+ * prune only when they fire, and a page that opens sources and never hides
+ * would keep one WeakRef per source it ever opened.
+ */
+let forget = null;
 
 const hiddenNow = () => document.visibilityState === 'hidden';
 
@@ -90,6 +96,7 @@ function feed(entry, input) {
 
 function listen() {
   watched = new Set();
+  forget = new FinalizationRegistry((ref) => watched.delete(ref));
   const each = (input) => {
     for (const ref of watched) {
       const entry = ref.deref() && entries.get(ref.deref());
@@ -112,13 +119,14 @@ export function watch(connection, init) {
     connection.close();
     throw error;
   }
-  if (typeof document !== 'object' || typeof WeakRef !== 'function') return connection;
+  if (typeof document !== 'object' || typeof WeakRef !== 'function' || typeof FinalizationRegistry !== 'function') return connection;
   if (!watched) listen();
   const hidden = hiddenNow();
   const ref = new WeakRef(connection);
   const entry = { ref, step: rules(pause !== null, hidden), grace: pause, timer: 0, paused: false };
   entries.set(connection, entry);
   watched.add(ref);
+  forget.register(connection, ref);
   if (hidden) feed(entry, 'hidden');
   return connection;
 }

@@ -78,7 +78,7 @@ export function fetchRequest(url, init) {
 /**
  * The fetch transport's `endOn`: null, or `{ kind, value, when, delivered }`,
  * where `kind` is `'data'` or `'event'` (the wasm side matches `value`) or
- * `'js'` (`when` is the page's predicate, which parsed.js calls).
+ * `'js'` (`when` is the page's predicate, which parsing.js calls).
  */
 export function endOn(option) {
   if (option == null) return null;

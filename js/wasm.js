@@ -1,13 +1,13 @@
 // The wasm loader: the fetch transport and fromReadableStream parse in wasm;
 // the native transport never loads it. The glue (web_sse.js, which
-// wasm-bindgen writes) is imported on first use too, so a page on the native
-// transport fetches neither.
+// wasm-bindgen writes) and what drives it (parsing.js) are imported on first
+// use too, so a page on the native transport fetches none of them.
 
 /** The wasm file, beside this module. A name, not a literal: bundlers resolve the glue's own reference. */
 const WASM_FILE = 'web_sse_bg.wasm';
 
 let ready = null;
-/** The glue, once the module is ready: a source then starts in its constructor. */
+/** parsing.js, once the module is ready: a source then starts in its constructor. */
 let loaded = null;
 
 /**
@@ -22,23 +22,24 @@ export default function init(options) {
   return ready.then(({ exports }) => exports);
 }
 
-/** The glue's exports if the module is ready now, else null. */
-export function readyBindings() {
+/** parsing.js (what a parsed connection runs) if the module is ready now, else null. */
+export function readyParsing() {
   return loaded;
 }
 
-/** The glue's exports (FetchTransport, StreamParser, Signal), once the module is ready. */
-export function bindings() {
+/** parsing.js, once the wasm module it drives is ready. */
+export function parsing() {
   ready ??= load(undefined);
-  return ready.then(({ glue }) => glue);
+  return ready.then(({ run }) => run);
 }
 
 async function load(options) {
-  const glue = await import('./web_sse.js');
+  // parsing.js imports the glue itself: the same module instance.
+  const [glue, run] = await Promise.all([import('./web_sse.js'), import('./parsing.js')]);
   const exports = await glue.default(options === undefined ? await defaultSource() : options);
   warm(glue);
-  loaded = glue;
-  return { glue, exports };
+  loaded = run;
+  return { run, exports };
 }
 
 /**

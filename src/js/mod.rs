@@ -24,7 +24,7 @@ use crate::{Error, EventSourceOptions};
 mod request;
 
 /// What the dispatcher's first argument says, by name on both sides: the
-/// glue exports it, and js/parsed.js reads `Signal.Events`, `Signal.Open`...
+/// glue exports it, and js/parsing.js reads `Signal.Events`, `Signal.Open`...
 #[wasm_bindgen]
 #[derive(Clone, Copy)]
 pub enum Signal {
@@ -63,7 +63,7 @@ impl FetchTransport {
     /// Starts the connection. `url` is already resolved; `headers` holds
     /// `name\rvalue\rname\rvalue…` (what a CORS error names; `build` sends
     /// them); `build(url, lastEventId, signal, headers, body)` returns one
-    /// attempt's `Request`, or throws (see js/parsed.js), with the hook's
+    /// attempt's `Request`, or throws (see js/parsing.js), with the hook's
     /// headers (`name\rvalue…`) and body when it set them; `retry_statuses` replaces the default
     /// 502, 503 and 504 when given; `policy` is `[base, cap, max_attempts
     /// (-1: none), reset_after]` in ms, or absent for the spec's fixed delay;
@@ -173,7 +173,7 @@ impl Drop for FetchTransport {
     }
 }
 
-/// The page's request builder (js/parsed.js): the options' method,
+/// The page's request builder (js/parsing.js): the options' method,
 /// headers, body and credentials live there, so that the wasm holds no
 /// web-sys request code.
 struct JsRequest(js_sys::Function);
