@@ -175,7 +175,17 @@ impl Inner {
             self.id_set.set(true);
         }
         let event = if self.id_set.get() {
-            self.last_event_id.replace(event.last_event_id().to_owned());
+            // In place: no allocation per event.
+            let mut ours = self.last_event_id.borrow_mut();
+            if *ours != event.last_event_id() {
+                ours.clear();
+                ours.push_str(event.last_event_id());
+            }
+            drop(ours);
+            event
+        } else if self.last_event_id.borrow().is_empty() {
+            // Both are "": nothing to carry, and no copy per event of a
+            // stream that sends no IDs.
             event
         } else {
             event.with_last_event_id(self.last_event_id.borrow().as_str().into())
