@@ -5,17 +5,12 @@
 import { CLOSED, CONNECTING, DEFAULT_RECONNECTION_TIME } from './options.js';
 
 /**
- * A connection: its state (`readyState`, `url`, `withCredentials`,
- * `lastEventId`, `reconnectionTime`, this tab's `shared` part), the reconnect
- * state the page reads (`attempt`, `retryDelay`, `nextAttemptAt`,
- * `lastError`), the event types it delivers (`listen`), and `statechange`.
- * It dispatches through `dispatch`, on the page's object.
+ * The state every connection reports, at rest: the reconnect state the page
+ * reads, and this tab's `shared` part. A connection's driver keeps it live;
+ * where the browser's own object hides it (native.js's OwnConnection and
+ * BrowserConnection), it stays at rest.
  */
-export class Connection {
-  readyState = CONNECTING;
-  url;
-  withCredentials;
-  lastEventId = '';
+export class AtRest {
   /** Milliseconds; the server's `retry:` sets it where the transport sees it. */
   reconnectionTime = DEFAULT_RECONNECTION_TIME;
   shared = 'unshared';
@@ -23,6 +18,20 @@ export class Connection {
   retryDelay = null;
   nextAttemptAt = null;
   lastError = null;
+}
+
+/**
+ * A connection: its state (`readyState`, `url`, `withCredentials`,
+ * `lastEventId`, `reconnectionTime`, this tab's `shared` part), the reconnect
+ * state the page reads (`attempt`, `retryDelay`, `nextAttemptAt`,
+ * `lastError`), the event types it delivers (`listen`), and `statechange`.
+ * It dispatches through `dispatch`, on the page's object.
+ */
+export class Connection extends AtRest {
+  readyState = CONNECTING;
+  url;
+  withCredentials;
+  lastEventId = '';
   /** Event types with listeners: events of other types are not built. */
   wanted = new Set(['open', 'error']);
   dispatch;
@@ -35,6 +44,7 @@ export class Connection {
   #pending = false;
 
   constructor(url, withCredentials, dispatchEvent) {
+    super();
     this.url = url;
     this.withCredentials = withCredentials;
     this.dispatch = dispatchEvent;

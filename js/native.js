@@ -2,7 +2,7 @@
 // itself (OwnConnection), held and forwarded (BrowserConnection), or under a
 // reconnect policy or an idle timeout (NativeConnection). No wasm here.
 
-import { Connection } from './connection.js';
+import { AtRest, Connection } from './connection.js';
 import { errorEvent, failure } from './facts.js';
 import { CLOSED, CONNECTING, DEFAULT_RECONNECTION_TIME, OPEN, withQueryParam } from './options.js';
 
@@ -19,19 +19,6 @@ const addListener = EventTarget.prototype.addEventListener;
  */
 export function isSupported() {
   return typeof Native === 'function';
-}
-
-/**
- * What a browser's object hides, at rest: the state an OwnConnection and a
- * BrowserConnection report (a NativeConnection's own driver keeps it live).
- */
-class AtRest {
-  reconnectionTime = DEFAULT_RECONNECTION_TIME;
-  shared = 'unshared';
-  attempt = 0;
-  retryDelay = null;
-  nextAttemptAt = null;
-  lastError = null;
 }
 
 /**
