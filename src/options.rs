@@ -41,7 +41,8 @@ pub enum Transport {
 pub enum Overflow {
     /// The default. A stream that is being read never loses an event: the
     /// reader stops pulling from the body while a stream holds half its
-    /// capacity, until its consumer has drained it. A stream whose consumer
+    /// capacity or 1,024 events, whichever is fewer, until its consumer has
+    /// drained half of that. A stream whose consumer
     /// does not poll at all for 3 s is taken as abandoned: the reader goes
     /// on without it, and once full it drops its oldest events and yields
     /// one [`Error::Lagged`](crate::Error::Lagged), until it is polled again.

@@ -8,9 +8,11 @@
 //!
 //! It is also the producer's signal to pause. A task that parses in wasm (the
 //! fetch transport, sources read from a stream) stops feeding while any queue
-//! is at its high-water mark (half its capacity), and the consumer's polls
-//! wake it once the queue has drained to a quarter. So a stream that is being
-//! read never lags, however large the chunks. A queue whose consumer did not
+//! is at its high-water mark (half its capacity, and at most [`PAUSE_AT`]
+//! events), and the consumer's polls wake it once the queue has drained to
+//! half that. So a stream that is being read never lags, however large the
+//! chunks, and what it holds meanwhile is bounded by the mark, not by the
+//! capacity: the capacity is the room an abandoned stream lags in. A queue whose consumer did not
 //! poll at all for [`ABANDON_AFTER`] while the task waited is taken as
 //! abandoned: the task stops waiting for it, and it lags as above, until it
 //! is polled again. [`Overflow::Backpressure`](crate::Overflow::Backpressure) waits for it however long.
@@ -37,9 +39,17 @@ pub(crate) const ABANDON_AFTER: std::time::Duration = std::time::Duration::from_
 const SHRINK_ABOVE: usize = 1024;
 const KEEP: usize = 64;
 
+/// The most events a stream that is being read holds before the reader
+/// pauses. A consumer that keeps up gains nothing from a deeper queue: it
+/// only delays the pause. At 1,024 events the queue of 64 B events takes
+/// about 120 KB of wasm memory, where half the default capacity (8,192)
+/// took 1.1 MB, and wasm memory never shrinks.
+#[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+pub(crate) const PAUSE_AT: usize = 1024;
+
 #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
 fn high_water(capacity: usize) -> usize {
-    (capacity / 2).max(1)
+    (capacity / 2).clamp(1, PAUSE_AT)
 }
 
 #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
@@ -88,8 +98,8 @@ impl Queue {
         !self.abandoned.get() && !self.closed.get() && self.len() >= high_water(self.capacity)
     }
 
-    /// Wakes `waker` once the consumer has drained the queue to a quarter
-    /// of its capacity, or the queue closes.
+    /// Wakes `waker` once the consumer has drained the queue to half its
+    /// high-water mark, or the queue closes.
     #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     pub(crate) fn wake_when_drained(&self, waker: &Waker) {
         let mut producer = self.producer.borrow_mut();
@@ -138,7 +148,7 @@ impl Queue {
         {
             self.polled.set(true);
             self.abandoned.set(false);
-            if self.len() <= self.capacity / 4 {
+            if self.len() <= high_water(self.capacity) / 2 {
                 self.wake_producer();
             }
         }
@@ -339,8 +349,32 @@ mod tests {
     }
 
     #[test]
+    fn a_deep_queue_pauses_the_reader_at_the_mark_not_at_half() {
+        let queue = Queue::new(16_384);
+        for _ in 0..PAUSE_AT - 1 {
+            queue.push(event());
+        }
+        assert!(!queue.is_congested());
+        queue.push(event());
+        assert!(
+            queue.is_congested(),
+            "{PAUSE_AT} events is the high-water mark"
+        );
+        let wakes = std::sync::Arc::new(Wakes(Default::default()));
+        queue.wake_when_drained(&Waker::from(std::sync::Arc::clone(&wakes)));
+        let woken = || wakes.0.load(std::sync::atomic::Ordering::SeqCst);
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        for _ in 0..PAUSE_AT / 2 {
+            let _ = queue.poll_next(&mut cx);
+        }
+        assert_eq!(woken(), 0, "a poll looks before it takes");
+        let _ = queue.poll_next(&mut cx);
+        assert_eq!(woken(), 1, "half the mark left: the reader goes on");
+    }
+
+    #[test]
     fn headroom_bounds_a_slice() {
-        assert_eq!(headroom(16_384), 8_192);
+        assert_eq!(headroom(16_384), 16_384 - PAUSE_AT);
         assert_eq!(headroom(100), 50);
         assert_eq!(headroom(1), 0);
         assert_eq!(headroom(0), 0);

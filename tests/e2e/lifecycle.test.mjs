@@ -67,9 +67,13 @@ after(async () => {
 const key = (name) => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
 const stats = (k) => fetch(`${FIXTURE}/stats?key=${k}`).then((r) => r.json());
 
-/** A harness page in the bfcache-enabled browser, its CDP session, and why a restore failed. */
-async function openPage() {
-  const { page, errors } = await newPage(browser);
+/**
+ * A harness page in the bfcache-enabled browser (a new context, or a new tab
+ * of `context`), its CDP session, and why a restore failed.
+ */
+async function openPage(context = null) {
+  const { page, errors } = context ? { page: await context.newPage(), errors: [] } : await newPage(browser);
+  if (context) page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Page.enable');
   const notCached = [];
@@ -83,18 +87,18 @@ async function openPage() {
  * Opens a source in the page as `window.es`, logging the ids of its
  * messages (through a listener and an async iterator) and its errors.
  */
-function openSource(page, transport, url, whenHidden) {
-  return page.evaluate(({ transport, url, whenHidden }) => {
+function openSource(page, transport, url, whenHidden, extra = {}) {
+  return page.evaluate(({ transport, url, whenHidden, extra }) => {
     window.log = { ids: [], iterated: [], errors: 0, shows: [] };
     addEventListener('pageshow', (event) => window.log.shows.push(event.persisted));
-    const es = new t.api.EventSource(url, { transport, lastEventIdParam: 'lastEventId', whenHidden });
+    const es = new t.api.EventSource(url, { transport, lastEventIdParam: 'lastEventId', whenHidden, ...extra });
     window.es = es;
     es.onmessage = (event) => window.log.ids.push(event.lastEventId);
     es.onerror = () => { window.log.errors += 1; };
     (async () => {
       for await (const event of es.events()) window.log.iterated.push(event.lastEventId);
     })();
-  }, { transport, url, whenHidden });
+  }, { transport, url, whenHidden, extra });
 }
 
 const ids = (page) => page.evaluate(() => window.log);
@@ -142,6 +146,96 @@ for (const transport of ['native', 'fetch']) {
       assert.deepEqual(errors, []);
       await page.evaluate(() => es.close());
       await page.close();
+    });
+
+    test('a shared source that leads: the back/forward cache keeps the page, and it leads again on return without loss', async () => {
+      const k = key(`bfcache-shared-${transport}`);
+      const { page, errors, notCached } = await openPage();
+      await openSource(page, transport, `${FIXTURE}/sse/drop?n=3&hold=60000&key=${k}`, undefined, { shared: true });
+      await untilIds(page, 3, 'the first connection');
+      assert.equal(await page.evaluate(() => es.shared), 'leader');
+
+      await page.goto(`http://localhost:${PAGE_PORT}/cacheable.html?away`);
+      await eventually('the connection closed while away', async () => (await stats(k)).open === 0);
+      await sleep(300);
+      assert.equal((await stats(k)).connections, 1, 'nothing connects from the cache');
+
+      await page.goBack({ waitUntil: 'commit' });
+      await page.waitForFunction(() => window.log?.shows.length > 0, null, { timeout: 10_000 }).catch(() => {
+        throw new Error(`the page was not restored from the back/forward cache: ${notCached.join(', ') || 'no reason given'}`);
+      });
+      assert.deepEqual((await ids(page)).shows, [true], 'pageshow.persisted');
+      await untilIds(page, 6, 'after the restore');
+      const log = await ids(page);
+      assert.deepEqual(log.ids, expected, 'no event lost or repeated');
+      assert.deepEqual(log.iterated, expected, 'the iterator goes on');
+      assert.equal(log.errors, 0, 'no error event');
+      const seen = await stats(k);
+      assert.equal(seen.connections, 2);
+      assert.equal(seen.lastEventIds[1], '3', 'the leader resumes from its last event ID');
+      assert.equal(await page.evaluate(() => es.shared), 'leader', 'alone, it leads again');
+      assert.equal(await page.evaluate(() => es.readyState), 1);
+      assert.deepEqual(errors, []);
+      await page.evaluate(() => es.close());
+      await eventually('the connection closed', async () => (await stats(k)).open === 0);
+      await page.close();
+    });
+
+    // A tab in the cache that gets a BroadcastChannel message is evicted
+    // (Chromium's BroadcastChannelOnMessage), and the other tab's new leader
+    // relays at once: the page comes back reloaded, not restored. A restored
+    // follower could not have the events it missed while away, so eviction
+    // is the lossless outcome; what matters is the other tab.
+    test('a shared leader that goes into the cache hands over to the other tab at once: quiet, no loss, one connection at a time', async () => {
+      const k = key(`bfcache-handover-${transport}`);
+      const context = await browser.newContext();
+      try {
+        const tabs = [];
+        for (let i = 0; i < 2; i += 1) {
+          const tab = await openPage(context);
+          await openSource(tab.page, transport, `${FIXTURE}/sse/feed?interval=50&key=${k}`, undefined, { shared: true });
+          await tab.page.evaluate(() => {
+            window.log.roles = [];
+            es.addEventListener('statechange', () => window.log.roles.push(es.shared));
+          });
+          tabs.push(tab);
+          await eventually(`tab ${i} has events`, async () => (await ids(tab.page)).ids.length > 2);
+        }
+        const [a, b] = tabs;
+        assert.deepEqual([await a.page.evaluate(() => es.shared), await b.page.evaluate(() => es.shared)], ['leader', 'follower']);
+
+        await a.page.goto(`http://localhost:${PAGE_PORT}/cacheable.html?away`);
+        await eventually('the other tab leads', async () => (await b.page.evaluate(() => es.shared)) === 'leader');
+        await eventually('the new leader connected, resuming', async () => (await stats(k)).connections === 2);
+        const before = (await ids(b.page)).ids.length;
+        await eventually('events go on in the other tab', async () => (await ids(b.page)).ids.length > before + 5);
+
+        await a.page.goBack({ waitUntil: 'load' });
+        await a.page.waitForFunction(() => document.title === 'ready');
+        const back = await a.page.evaluate(() => window.log?.shows ?? null);
+        if (back === null) {
+          assert.deepEqual([...new Set(a.notCached)], ['BroadcastChannelOnMessage'], 'evicted only for the relayed messages');
+        } else {
+          assert.deepEqual(back, [true], 'restored: pageshow.persisted');
+          await eventually('the restored tab follows', async () => (await a.page.evaluate(() => es.shared)) === 'follower');
+        }
+
+        const seen = await stats(k);
+        assert.equal(seen.maxOpen, 1, 'never two connections open at once');
+        assert.match(`${seen.lastEventIds[1]}`, /^\d+$/, 'the new leader resumes');
+        const log = await ids(b.page);
+        const got = log.ids.map(Number);
+        got.forEach((id, i) => i === 0 || assert.equal(id, got[i - 1] + 1, `the other tab's ids are consecutive: ${got}`));
+        assert.equal(log.errors, 0, 'a quiet hand-over: no error');
+        const roles = log.roles.filter((role, i, all) => role !== all[i - 1]);
+        assert.deepEqual(roles.slice(roles.indexOf('leader')), ['leader'], `the follower became the leader for good: ${roles}`);
+        assert.deepEqual(b.errors, []);
+        await b.page.evaluate(() => es.close());
+        if (back !== null) await a.page.evaluate(() => es.close());
+        await eventually('the connection closed', async () => (await stats(k)).open === 0);
+      } finally {
+        await context.close();
+      }
     });
 
     test("whenHidden: { pause } closes after the grace period and resumes when visible", async () => {

@@ -211,7 +211,6 @@ async function handOvers(kill, { transport = 'native' } = {}) {
     assert.equal(final.maxOpen, 1, 'never two connections open at once');
     assert.equal(final.lastEventIds[0], null);
     for (let i = 1; i < 21; i += 1) assert.match(`${final.lastEventIds[i]}`, /^\d+$/, `connection ${i + 1} resumes`);
-    assert.ok(sorted.at(-1) < 2000, `every hand-over under 2 s (${sorted.at(-1)} ms)`);
     seen.forEach(({ got, log, shared, roles, stateLog }, i) => {
       assertConsecutive(got, `observer ${i}`);
       assert.ok(got[0] <= Number(final.lastEventIds[1]), `observer ${i} was there before the first hand-over`);
