@@ -80,6 +80,9 @@ export class FetchConnection extends ParsedConnection {
 
   close() {
     super.close();
+    // A start still waiting for the module must not open: the lifecycle
+    // suspends with close() and then reads CONNECTING.
+    this.started += 1;
     this.transport?.free();
     this.transport = null;
     this.hook = null;

@@ -47,13 +47,30 @@ function cacheable(req, res) {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(page);
 }
 
+/**
+ * A page that opens a fetch source before the package's wasm has loaded,
+ * and hides into the back/forward cache (a dispatched `pagehide`) at once.
+ */
+function early(req, res) {
+  const page = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">
+    const api = await import('/pkg/index.js');
+    const url = new URLSearchParams(location.search).get('url');
+    window.log = { ids: [] };
+    window.es = new api.EventSource(url, { transport: 'fetch' });
+    es.onmessage = (event) => log.ids.push(event.lastEventId);
+    dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+    document.title = 'ready';
+  </script>`;
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+}
+
 let harness;
 let fixture;
 let browser;
 
 before(async () => {
   fixture = await startFixture(FIXTURE_PORT);
-  harness = await startHarness({ port: PAGE_PORT, routes: [pageRoutes, { '/cacheable.html': cacheable }] });
+  harness = await startHarness({ port: PAGE_PORT, routes: [pageRoutes, { '/cacheable.html': cacheable, '/early.html': early }] });
   // The harness's browser keeps playwright's switch; this one caches pages.
   browser = await launchBrowser([], { ignoreDefaultArgs: ['--disable-back-forward-cache'] });
 });
@@ -237,6 +254,27 @@ for (const transport of ['native', 'fetch']) {
         await context.close();
       }
     });
+
+    if (transport === 'fetch') {
+      test('a page that hides before the wasm has loaded connects only when shown again', async () => {
+        const k = key('early');
+        const { page, errors } = await newPage(browser);
+        const url = `${FIXTURE}/sse/drop?n=3&hold=60000&key=${k}`;
+        await page.goto(`http://${HOST}:${PAGE_PORT}/early.html?url=${encodeURIComponent(url)}`);
+        await page.waitForFunction(() => document.title === 'ready');
+        await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('.wasm')));
+        await sleep(500);
+        assert.equal((await stats(k)).connections, 0, 'nothing connects while the page is away');
+        assert.equal(await page.evaluate(() => es.readyState), 0, 'CONNECTING while away');
+        await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+        await page.waitForFunction(() => window.log.ids.length >= 3, null, { timeout: 10_000 });
+        assert.deepEqual(await page.evaluate(() => window.log.ids), ['1', '2', '3']);
+        assert.equal((await stats(k)).connections, 1);
+        assert.deepEqual(errors, []);
+        await page.evaluate(() => es.close());
+        await page.close();
+      });
+    }
 
     test("whenHidden: { pause } closes after the grace period and resumes when visible", async () => {
       const k = key(`hidden-${transport}`);
