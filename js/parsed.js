@@ -19,6 +19,11 @@ class ParsedConnection extends Connection {
   endWhen = null;
   /** Whether the sentinel `endWhen` matches is dispatched before the end. */
   endDelivered = false;
+  /**
+   * Whether the server set `reconnectionTime` with `retry:`: a new transport
+   * (`reconnect()`, a reopen after the page's lifecycle) starts from it.
+   */
+  retrySet = false;
 
   /** Ends the source for good and says why on an `error` event. */
   fail(details) {

@@ -16,7 +16,10 @@ function dispatchBatch(c, payload) {
   const fields = payload.split('\r');
   const state = fields.length - 2;
   const retry = fields[state + 1];
-  if (retry) c.reconnectionTime = Number(retry);
+  if (retry) {
+    c.reconnectionTime = Number(retry);
+    c.retrySet = true;
+  }
   const when = c.endWhen;
   for (let i = 0; i + 3 <= state; i += 3) {
     if (c.readyState !== OPEN) return; // closed by a listener
@@ -104,7 +107,7 @@ export function openFetch(c, request, started) {
     c.transport = new FetchTransport(url, requestBuilder(request), method, headers.join('\r'),
       retryOn && new Uint16Array(retryOn),
       policy && new Float64Array([policy.base, policy.cap, limit, policy.resetAfter]),
-      idleTimeout, lastEventId, lastEventIdParam, maxEventSize,
+      idleTimeout, lastEventId, c.retrySet ? c.reconnectionTime : undefined, lastEventIdParam, maxEventSize,
       (signal, payload) => receive(c, signal, payload),
       hook, refreshOn && new Uint16Array(refreshOn), replay);
     // Before the task reads anything: it starts on a later turn.

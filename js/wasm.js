@@ -57,7 +57,7 @@ function warm({ FetchTransport, StreamParser }) {
     parser.free();
     const build = (url, lastEventId, signal) => new Request(url, { headers: { a: 'b', 'last-event-id': lastEventId }, signal });
     new FetchTransport('http://localhost/', build, 'GET', 'a\rb', undefined, new Float64Array([1, 1, 1, 1]),
-      1, '', undefined, undefined, () => {}, undefined, undefined, undefined).free();
+      1, '', undefined, undefined, undefined, () => {}, undefined, undefined, undefined).free();
   } catch {
     // Only the first source is slower.
   }

@@ -82,6 +82,9 @@ pub struct EventSourceOptions {
     pub(crate) reconnect: Option<Option<ReconnectPolicy>>,
     pub(crate) last_event_id_param: Option<String>,
     pub(crate) last_event_id: Option<String>,
+    /// The reconnection time the server set on an earlier task of the same
+    /// source (a restart carries it); never set by the page.
+    pub(crate) reconnection_time: Option<Duration>,
     /// `None`: the transport's default.
     pub(crate) idle_timeout: Option<Option<Duration>>,
     pub(crate) stream_capacity: usize,
@@ -112,6 +115,7 @@ impl Default for EventSourceOptions {
             reconnect: None,
             last_event_id_param: None,
             last_event_id: None,
+            reconnection_time: None,
             idle_timeout: None,
             stream_capacity: STREAM_CAPACITY,
             overflow: Overflow::Lag,

@@ -239,6 +239,10 @@ impl EventSource {
     /// on the native transport in the query parameter named by
     /// [`EventSourceOptions::last_event_id_param`] (a new browser object
     /// cannot send the header). The reconnect policy starts counting again.
+    /// On fetch the server's `retry:` is kept: it is the source's
+    /// reconnection time, not the connection's. A new browser object on
+    /// native starts from the browser's default until the server sends it
+    /// again.
     ///
     /// It works in every state: on an open source (new credentials on the
     /// server's side, new filters), on one waiting to reconnect (now rather

@@ -293,6 +293,37 @@ async fn reconnect_an_open_source_resumes_from_the_last_event_id() {
     assert_eq!(seen.last_event_ids, [None, Some("3".into())], "{seen:?}");
 }
 
+/// The server sends `retry: 40` on its first connection only; the second,
+/// made by `reconnect()`, is cut after 300 ms. The delay then follows the
+/// server's 40 ms, not the policy's base (fetch: the browser's own object
+/// on native cannot be given a reconnection time).
+#[wasm_bindgen_test]
+async fn the_servers_retry_outlives_reconnect() {
+    if !is_fetch() {
+        return;
+    }
+    let key = unique_key("reconnect-retry");
+    let source = EventSource::with_options(
+        &url("/sse/drop?n=1&hold=300&retryOnce=40", &key),
+        &options(),
+    )
+    .unwrap();
+    let mut messages = source.messages();
+    assert_eq!(next_data(&mut messages, "event 1").await, "event 1");
+    source.reconnect();
+    assert_eq!(next_data(&mut messages, "event 2").await, "event 2");
+    wait_until(3000, "the second connection's drop", || {
+        source.ready_state() == ReadyState::Connecting
+    })
+    .await;
+    let delay = source.state().delay.expect("a delay while reconnecting");
+    assert!(
+        delay > std::time::Duration::ZERO && delay <= std::time::Duration::from_millis(40),
+        "the delay follows the server's retry: 40 ms, not the policy's base: {delay:?}"
+    );
+    source.close();
+}
+
 #[wasm_bindgen_test]
 async fn reconnect_while_waiting_connects_now() {
     let key = unique_key("reconnect-waiting");

@@ -244,7 +244,12 @@ async fn run_once(spec: &Spec, scenario: &Scenario, run: u32) -> Outcome {
     sleep(scenario.settle.unwrap_or(spec.settle)).await;
     let log = recorder.log.borrow().clone();
     let event_ids = recorder.event_ids.borrow().clone();
-    let stats = stats(&key).await;
+    // The server hears of a closed connection when the browser's socket
+    // closes, which a loaded machine may delay past the settle time.
+    let stats = match scenario.expect.open {
+        Some(open) => wait_for_stats(&key, 5000, "the connections end", |s| s.open == open).await,
+        None => stats(&key).await,
+    };
     source.close();
     drop(listeners);
     Outcome {

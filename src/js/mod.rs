@@ -68,7 +68,9 @@ impl FetchTransport {
     /// 502, 503 and 504 when given; `policy` is `[base, cap, max_attempts
     /// (-1: none), reset_after]` in ms, or absent for the spec's fixed delay;
     /// `idle_timeout` is in ms (0: off; absent: the default);
-    /// `last_event_id` is sent on the first request when not empty;
+    /// `last_event_id` is sent on the first request when not empty, and
+    /// `reconnection_time` (ms) is the server's `retry:` from before a
+    /// `reconnect()`;
     /// `last_event_id_param` names the query parameter that carries the ID
     /// instead of the header; `max_event_size` is in bytes (negative: no
     /// limit; absent: the default).
@@ -90,6 +92,7 @@ impl FetchTransport {
         policy: Option<Vec<f64>>,
         idle_timeout: Option<f64>,
         last_event_id: &str,
+        reconnection_time: Option<f64>,
         last_event_id_param: Option<String>,
         max_event_size: Option<f64>,
         dispatch: js_sys::Function,
@@ -117,6 +120,7 @@ impl FetchTransport {
         if !last_event_id.is_empty() {
             options.last_event_id = Some(last_event_id.to_owned());
         }
+        options.reconnection_time = reconnection_time.map(millis_to_duration);
         options.last_event_id_param = last_event_id_param;
         if let Some(bytes) = max_event_size {
             // `as` saturates: a huge limit is no limit.

@@ -191,6 +191,14 @@ impl Parser {
         self.retry
     }
 
+    /// Carries a reconnection time the server set on an earlier connection
+    /// of the same source into this parser: it is the source's, not the
+    /// connection's, and a new task must not forget it.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
+    pub(crate) fn set_retry(&mut self, retry: Option<Duration>) {
+        self.retry = retry;
+    }
+
     /// Parses the next chunk of the body, calling `on_item` for each
     /// [`Item`] that the chunk completes, in stream order.
     ///

@@ -65,6 +65,7 @@ pub(crate) fn start_with(
     if let Some(id) = &options.last_event_id {
         parser.set_last_event_id(id);
     }
+    parser.set_retry(options.reconnection_time);
     *control.end_on.borrow_mut() = options.end_on.clone();
     control.remember(&parser);
     let plan = Plan {

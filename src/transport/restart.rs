@@ -68,7 +68,9 @@ impl Driver for FetchDriver {
     fn reconnect(&self) {
         let old = Rc::clone(&self.control.borrow());
         old.close();
-        let options = self.options.clone().last_event_id(&old.last_event_id());
+        let mut options = self.options.clone().last_event_id(&old.last_event_id());
+        // The server's `retry:` is the source's: a restart keeps it.
+        options.reconnection_time = old.retry();
         let output = Box::new(HubOutput::new(Weak::clone(&self.hub)));
         match start(&self.url, &options, output) {
             Ok(control) => {

@@ -55,6 +55,8 @@ pub(crate) struct Control {
     pub(crate) comments: Cell<bool>,
     /// The parser's last event ID after the last chunk, for a restart.
     last_event_id: RefCell<String>,
+    /// The server's reconnection time, as the parser last had it.
+    retry: Cell<Option<Duration>>,
 }
 
 impl Control {
@@ -78,7 +80,13 @@ impl Control {
         self.last_event_id.borrow().clone()
     }
 
+    /// The server's reconnection time, if it set one.
+    pub(crate) fn retry(&self) -> Option<Duration> {
+        self.retry.get()
+    }
+
     pub(crate) fn remember(&self, parser: &Parser) {
+        self.retry.set(parser.retry());
         let id = parser.last_event_id();
         let mut kept = self.last_event_id.borrow_mut();
         if *kept != id {

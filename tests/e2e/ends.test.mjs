@@ -213,6 +213,29 @@ for (const transport of ['native', 'fetch']) {
     });
 
     if (transport === 'fetch') {
+      // The server sends `retry: 40` on the first connection only; the
+      // second, made by reconnect(), is cut after 300 ms. Without the
+      // server's reconnection time the policy's base would set the delay.
+      test("the server's retry: outlives reconnect(): the next drop waits what the server said", async () => {
+        const k = key('reconnect-retry');
+        const got = await run(async ({ fixture, k }) => {
+          const source = new t.api.EventSource(`${fixture}/sse/drop?n=1&hold=300&retryOnce=40&key=${k}`, { transport: 'fetch' });
+          await t.next(source, 'message');
+          const before = source.reconnectionTime;
+          source.reconnect();
+          const second = await t.next(source, 'message');
+          const error = await t.next(source, 'error');
+          const got = { before, second: second.data, after: source.reconnectionTime, delay: source.retryDelay, willRetry: error.willRetry };
+          source.close();
+          return got;
+        }, { fixture: FIXTURE, k });
+        assert.equal(got.before, 40);
+        assert.equal(got.second, 'event 2');
+        assert.equal(got.after, 40);
+        assert.equal(got.willRetry, true);
+        assert.ok(got.delay > 0 && got.delay <= 40, `the delay follows the server's retry: 40 ms: ${got.delay}`);
+      });
+
       test('after the endOn sentinel: a new answer', async () => {
         const k = key('reconnect-ended');
         const got = await run(async ({ fixture, k }) => {
